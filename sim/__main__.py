@@ -1,0 +1,5 @@
+"""``python -m sim``: the leadsim command."""
+
+from sim.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The simulator's own control plane (/_sim): workspaces, clock, journal, deliveries, faults."""

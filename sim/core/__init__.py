@@ -1,0 +1,1 @@
+"""Vendor-neutral core without Flask: store, clock, scheduler, webhooks, errors, ids, limits, faults."""

@@ -1,0 +1,56 @@
+"""JSON Schema validation of request bodies against ``schemas/<vendor>/<name>.json``."""
+
+from __future__ import annotations
+
+import threading
+
+from jsonschema import Draft202012Validator
+
+from sim.core.errors import FieldError
+from sim.core.resources import load_json
+
+_KIND = {"required": "required", "type": "type", "format": "format", "pattern": "format",
+         "enum": "value", "const": "value", "minimum": "value", "maximum": "value",
+         "exclusiveMinimum": "value", "exclusiveMaximum": "value", "minLength": "value",
+         "maxLength": "value", "minItems": "value", "maxItems": "value", "uniqueItems": "value",
+         "additionalProperties": "unknown", "minProperties": "value"}
+
+
+def json_path(parts) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+class Schemas:
+    """Compiled validators, one per (vendor, name), loaded on first use."""
+
+    def __init__(self):
+        self._validators: dict[tuple[str, str], Draft202012Validator] = {}
+        self._lock = threading.Lock()
+
+    def validator(self, vendor: str, name: str) -> Draft202012Validator:
+        key = (vendor, name)
+        v = self._validators.get(key)
+        if v is None:
+            with self._lock:
+                schema = load_json("schemas", f"{vendor}/{name}.json")
+                Draft202012Validator.check_schema(schema)
+                v = self._validators[key] = Draft202012Validator(
+                    schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        return v
+
+    def errors(self, vendor: str, name: str, instance) -> list[FieldError]:
+        """Every problem, ordered by path; ``required`` errors name the missing field itself."""
+        out = []
+        for err in self.validator(vendor, name).iter_errors(instance):
+            path = list(err.absolute_path)
+            if err.validator == "required":
+                missing = err.message.split("'")[1] if "'" in err.message else ""
+                path = path + [missing]
+            index = next((p for p in path if isinstance(p, int)), None)
+            out.append(FieldError(json_path(path) or "body", _KIND.get(err.validator, "value"),
+                                  err.message, index))
+        out.sort(key=lambda f: (f.index if f.index is not None else -1, f.path))
+        return out

@@ -1,0 +1,263 @@
+"""Document store: TinyDB documents and queries, O(1) durable writes via snapshot + append-only log.
+
+TinyDB's own ``Table.insert`` rewrites the whole table on every write, so the store keeps
+TinyDB's data model (tables of ``Document`` dicts keyed by doc id, searchable with
+``tinydb.Query``) in memory and persists it as:
+
+- ``db.json``: a compacted snapshot in TinyDB's own file format (``{table: {doc_id: doc}}``),
+  written to a temporary file and renamed, so it is never half-written;
+- ``log.jsonl``: one JSON line per committed change, appended with a single ``os.write`` on an
+  ``O_APPEND`` descriptor before the write is acknowledged. A process killed at any point leaves
+  at most one torn last line, which replay drops (it was never acknowledged).
+
+``fsync=True`` additionally survives power loss at the cost of one fsync per commit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tinydb.table import Document
+
+SNAPSHOT = "db.json"
+LOG = "log.jsonl"
+COMPACT_LOG_BYTES = 64 * 1024 * 1024
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+class Table:
+    """One TinyDB-style table: ``{doc_id: document}`` with optional unique secondary indexes."""
+
+    def __init__(self, store: Store, name: str, docs: dict[str, dict] | None = None):
+        self._store = store
+        self.name = name
+        self._docs: dict[str, dict] = docs if docs is not None else {}
+        self._indexes: dict[str, dict[Any, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def __contains__(self, doc_id: str) -> bool:
+        return doc_id in self._docs
+
+    def __iter__(self) -> Iterator[Document]:
+        return (Document(d, doc_id=k) for k, d in list(self._docs.items()))
+
+    # --- reads -------------------------------------------------------------------------
+    def get(self, doc_id: str) -> Document | None:
+        doc = self._docs.get(doc_id)
+        return None if doc is None else Document(doc, doc_id=doc_id)
+
+    def all(self) -> list[Document]:
+        return list(self)
+
+    def ids(self) -> list[str]:
+        return list(self._docs)
+
+    def search(self, cond: Callable[[dict], bool]) -> list[Document]:
+        """Documents matching a ``tinydb.Query`` condition (or any predicate), in insertion order."""
+        return [Document(d, doc_id=k) for k, d in list(self._docs.items()) if cond(d)]
+
+    def find(self, **fields: Any) -> list[Document]:
+        return self.search(lambda d: all(d.get(k) == v for k, v in fields.items()))
+
+    def get_by(self, field: str, value: Any) -> Document | None:
+        """O(1) lookup through a unique index on ``field``, built on first use."""
+        index = self._indexes.get(field)
+        if index is None:
+            index = {d[field]: k for k, d in self._docs.items() if d.get(field) is not None}
+            self._indexes[field] = index
+        doc_id = index.get(value)
+        return None if doc_id is None else self.get(doc_id)
+
+    # --- writes ------------------------------------------------------------------------
+    def put(self, doc_id: str, doc: dict) -> Document:
+        """Insert or replace the whole document ``doc_id``."""
+        doc = dict(doc)
+        old = self._docs.get(doc_id)
+        self._apply_put(doc_id, doc, old)
+        self._store._log({"op": "put", "t": self.name, "id": doc_id, "doc": doc})
+        return Document(doc, doc_id=doc_id)
+
+    insert = put
+
+    def update(self, doc_id: str, changes: dict) -> Document:
+        """Merge ``changes`` into an existing document (KeyError if it does not exist)."""
+        old = self._docs[doc_id]
+        doc = {**old, **changes}
+        self._apply_put(doc_id, doc, old)
+        self._store._log({"op": "put", "t": self.name, "id": doc_id, "doc": doc})
+        return Document(doc, doc_id=doc_id)
+
+    def remove(self, doc_id: str) -> bool:
+        old = self._docs.pop(doc_id, None)
+        if old is None:
+            return False
+        for field, index in self._indexes.items():
+            if old.get(field) is not None and index.get(old[field]) == doc_id:
+                del index[old[field]]
+        self._store._log({"op": "del", "t": self.name, "id": doc_id})
+        return True
+
+    def truncate(self) -> None:
+        self._docs.clear()
+        self._indexes.clear()
+        self._store._log({"op": "drop", "t": self.name})
+
+    def _apply_put(self, doc_id: str, doc: dict, old: dict | None) -> None:
+        self._docs[doc_id] = doc
+        for field, index in self._indexes.items():
+            if old is not None and old.get(field) is not None and index.get(old[field]) == doc_id:
+                del index[old[field]]
+            if doc.get(field) is not None:
+                index[doc[field]] = doc_id
+
+
+class Store:
+    """All tables of one simulator. ``path=None`` keeps everything in memory."""
+
+    def __init__(self, path: str | os.PathLike | None = None, *, fsync: bool = False):
+        self.path = Path(path) if path is not None else None
+        self.fsync = fsync
+        self.lock = threading.RLock()
+        self._tables: dict[str, Table] = {}
+        self._pending: list[str] | None = None
+        self._depth = 0
+        self._fd: int | None = None
+        self._log_bytes = 0
+        if self.path is not None:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._load()
+            self.compact()
+
+    # --- tables --------------------------------------------------------------------------
+    def table(self, name: str) -> Table:
+        t = self._tables.get(name)
+        if t is None:
+            with self.lock:
+                t = self._tables.setdefault(name, Table(self, name))
+        return t
+
+    def tables(self, prefix: str = "") -> list[str]:
+        return [n for n in list(self._tables) if n.startswith(prefix)]
+
+    def drop_tables(self, prefix: str) -> None:
+        with self.batch():
+            for name in self.tables(prefix):
+                self._tables.pop(name).truncate()
+
+    # --- commit ----------------------------------------------------------------------------
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group writes into one durable append; the lock is held for the whole batch."""
+        with self.lock:
+            if self._depth == 0:
+                self._pending = []
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    lines, self._pending = self._pending, None
+                    if lines:
+                        self._append(lines)
+
+    def _log(self, entry: dict) -> None:
+        if self.path is None:
+            return
+        line = _dumps(entry)
+        if self._pending is not None:
+            self._pending.append(line)
+        else:
+            with self.lock:
+                self._append([line])
+
+    def _append(self, lines: list[str]) -> None:
+        if self._fd is None:
+            return
+        data = ("\n".join(lines) + "\n").encode()
+        view = memoryview(data)
+        while view:
+            n = os.write(self._fd, view)
+            view = view[n:]
+        if self.fsync:
+            os.fsync(self._fd)
+        self._log_bytes += len(data)
+        if self._log_bytes > COMPACT_LOG_BYTES and self._depth == 0:
+            self.compact()
+
+    # --- persistence -----------------------------------------------------------------------
+    def _load(self) -> None:
+        snap = self.path / SNAPSHOT
+        if snap.exists():
+            data = json.loads(snap.read_text() or "{}")
+            for name, docs in data.items():
+                self._tables[name] = Table(self, name, dict(docs))
+        log = self.path / LOG
+        if log.exists():
+            raw = log.read_bytes()
+            for line in raw.split(b"\n"):
+                if not line.strip():
+                    continue
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    break  # a torn final line from a crash: never acknowledged
+                self._replay(entry)
+
+    def _replay(self, entry: dict) -> None:
+        name, op = entry["t"], entry["op"]
+        if op == "drop":
+            self._tables.pop(name, None)
+            return
+        table = self._tables.setdefault(name, Table(self, name))
+        if op == "put":
+            table._docs[entry["id"]] = entry["doc"]
+        elif op == "del":
+            table._docs.pop(entry["id"], None)
+
+    def compact(self) -> None:
+        """Write a fresh snapshot atomically, then start an empty log."""
+        if self.path is None:
+            return
+        with self.lock:
+            snap = self.path / SNAPSHOT
+            tmp = snap.with_suffix(".json.tmp")
+            data = {name: t._docs for name, t in self._tables.items() if t._docs}
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, separators=(",", ":"), ensure_ascii=False)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, snap)
+            if self._fd is not None:
+                os.close(self._fd)
+            self._fd = os.open(self.path / LOG, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
+            self._log_bytes = 0
+            self._fsync_dir()
+
+    def _fsync_dir(self) -> None:
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def close(self) -> None:
+        with self.lock:
+            if self.path is not None and self._fd is not None:
+                self.compact()
+                os.close(self._fd)
+                self._fd = None

@@ -1,0 +1,5 @@
+"""The explicit registry of vendor specs mounted by create_app (no discovery)."""
+
+from __future__ import annotations
+
+SPECS: list = []

@@ -1,0 +1,1 @@
+"""Flask glue shared by vendors: VendorSpec, the request pipeline, control helpers, problem+json."""

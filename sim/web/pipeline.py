@@ -1,0 +1,231 @@
+"""The request pipeline every vendor route runs through.
+
+Order: authenticate (vendor 401) -> fault rules -> rate limit (vendor 429 + headers) -> handler under the
+store lock, in one durable batch with its journal entry -> response in the vendor's envelope.
+Routes are plain functions ``view(call, **path_params)`` returning ``(status, body[, headers])``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from sim.core.errors import (
+    BadRequest,
+    Forbidden,
+    Injected,
+    Internal,
+    MethodNotAllowed,
+    NotFound,
+    RateLimited,
+    SimError,
+    Unauthorized,
+)
+from sim.core.journal import clip
+from sim.web.request import bearer_token, read_json, read_object
+from sim.web.spec import VendorSpec
+
+log = logging.getLogger("leadsim")
+
+
+class Call:
+    """One authenticated vendor request: the backend context plus request parsing helpers."""
+
+    def __init__(self, sim, spec: VendorSpec, ctx, request_id: str):
+        self.sim = sim
+        self.spec = spec
+        self.ctx = ctx
+        self.request_id = request_id
+        self.request = request
+        self.extra_headers: dict[str, str] = {}
+
+    @property
+    def args(self):
+        return request.args
+
+    def json(self, required: bool = True) -> Any:
+        return read_json(request, required=required)
+
+    def body(self, required: bool = True) -> dict:
+        return read_object(request, required=required)
+
+    def validate(self, schema: str, instance: Any):
+        """Field errors of ``instance`` against ``schemas/<vendor>/<schema>.json``."""
+        return self.sim.schemas.errors(self.spec.name, schema, instance)
+
+
+def vendor_blueprint(spec_name: str) -> Blueprint:
+    return Blueprint(spec_name, __name__)
+
+
+def route(bp: Blueprint, rule: str, methods: list[str] | None = None, spec: Callable[[], VendorSpec] | None = None):
+    """Register ``view(call, **kw)`` on ``bp`` behind the pipeline of the vendor named like ``bp``."""
+
+    def decorator(fn):
+        @functools.wraps(fn)
+        def view(**kw):
+            sim = current_app.extensions["sim"]
+            return run(sim, sim.specs[bp.name], fn, kw)
+
+        bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=methods or ["GET"])
+        return fn
+
+    return decorator
+
+
+def new_request_id() -> str:
+    return "req_" + secrets.token_hex(6)
+
+
+def vendor_path(spec: VendorSpec, path: str) -> str:
+    """The path as the real vendor sees it (mount prefix replaced by the real root)."""
+    roots = spec.roots if len(spec.roots) == len(spec.mounts) else spec.roots[:1] * len(spec.mounts)
+    for mount, root in zip(spec.mounts, roots, strict=True):
+        if path == mount or path.startswith(mount + "/"):
+            return root + path[len(mount):]
+    return path
+
+
+def render_error(spec: VendorSpec, err: SimError, request_id: str, headers: dict | None = None) -> Response:
+    body, status, extra = spec.errors.render(err, request_id)
+    all_headers = {**(headers or {}), **err.headers, **extra}
+    return respond(spec, status, body, all_headers)
+
+
+def respond(spec: VendorSpec, status: int, body: Any, headers: dict | None = None) -> Response:
+    if body is None:
+        return Response(status=status, headers=headers)
+    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return Response(data, status=status, headers=headers, content_type=spec.content_type)
+
+
+def authenticate(sim, spec: VendorSpec) -> tuple[str, dict, str]:
+    key = bearer_token(request, spec.auth_schemes)
+    if not key:
+        raise Unauthorized("Missing API key", extra={"reason": "missing"})
+    if spec.key_pattern and not re.fullmatch(spec.key_pattern, key):
+        raise Unauthorized("Invalid API key", extra={"reason": "malformed"})
+    found = sim.authenticate(spec.name, key)
+    if found is None:
+        raise Unauthorized("Invalid API key", extra={"reason": "invalid"})
+    ws, keydoc = found
+    if keydoc.get("forbidden"):
+        raise Forbidden("This API key is not allowed to do this", extra={"reason": "forbidden"})
+    return ws, keydoc, key
+
+
+def run(sim, spec: VendorSpec, fn: Callable, kw: dict) -> Response:
+    request_id = new_request_id()
+    started = time.perf_counter()
+    try:
+        ws, keydoc, key = authenticate(sim, spec)
+    except SimError as err:  # no workspace to charge or journal
+        return render_error(spec, err, request_id)
+    ctx = sim.context(ws, spec.name, key)
+    call = Call(sim, spec, ctx, request_id)
+    rl_headers: dict[str, str] = {}
+    paths = [request.path, vendor_path(spec, request.path)]
+    with sim.lock:
+        fault = sim.faults.match(ws, ctx.seed, spec.name, request.method, paths) if sim.exists(ws) else None
+    if fault and fault["latency_ms"]:
+        time.sleep(fault["latency_ms"] / 1000)
+    if fault and fault["action"] == "drop":
+        return dropped_response()
+    with sim.store.batch():
+        try:
+            if not sim.exists(ws):
+                raise Unauthorized("Invalid API key", extra={"reason": "invalid"})
+            if keydoc.get("read_only") and request.method not in ("GET", "HEAD", "OPTIONS"):
+                raise Forbidden("This API key is read-only", extra={"reason": "read_only"})
+            if fault and fault["action"] == "status":
+                raise Injected(fault["status"], fault["message"] or "Injected fault", code=fault["code"],
+                               headers={"Retry-After": str(fault["retry_after"])} if fault["retry_after"] is not None else None)
+            if spec.rate_limits is not None:
+                windows = spec.rate_limits(ctx)
+                if windows:
+                    bucket = key if spec.rate_bucket == "key" else ws
+                    hit = sim.ratelimiter.hit(f"{ws}:{spec.name}:{bucket}", windows)
+                    if spec.rate_headers is not None:
+                        rl_headers = spec.rate_headers(hit)
+                    if not hit.allowed:
+                        w = hit.blocking
+                        raise RateLimited(retry_after=hit.retry_after,
+                                          extra={"limit": w.limit, "window": w.name, "retryAfter": hit.retry_after})
+            result = fn(call, **kw)
+            if isinstance(result, Response):
+                response = result
+                response.headers.update(rl_headers)
+            else:
+                status, body, *rest = result
+                response = respond(spec, status, body, {**rl_headers, **call.extra_headers, **(rest[0] if rest else {})})
+        except SimError as err:
+            response = render_error(spec, err, request_id, {**rl_headers, **call.extra_headers})
+        except Exception:
+            log.exception("unhandled error in %s %s", request.method, request.path)
+            response = render_error(spec, Internal("Internal server error"), request_id, rl_headers)
+        _journal(sim, ws, spec, key, request_id, response, started, paths[1])
+        sim.persist(ws)
+    return response
+
+
+def _journal(sim, ws: str, spec: VendorSpec, key: str, request_id: str, response: Response, started: float,
+             route_path: str) -> None:
+    if not sim.exists(ws):
+        return
+    raw = request.get_data(cache=True)
+    try:
+        req_body = json.loads(raw) if raw and len(raw) <= 16384 else clip(raw) if raw else None
+    except ValueError:
+        req_body = clip(raw)
+    resp_raw = response.get_data() if not response.is_streamed else b""
+    try:
+        resp_body = json.loads(resp_raw) if resp_raw and len(resp_raw) <= 16384 else clip(resp_raw) if resp_raw else None
+    except ValueError:
+        resp_body = clip(resp_raw)
+    clock = sim.clock(ws)
+    sim.journal.record(ws, {
+        "at": sim.iso(clock.now_ts()), "real_at": time.time(), "vendor": spec.name, "method": request.method,
+        "path": request.path, "route": route_path, "query": request.query_string.decode("latin-1"),
+        "status": response.status_code, "request_id": request_id, "key": key[-4:],
+        "retry_after": response.headers.get("Retry-After"), "request": req_body, "response": resp_body,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 3)})
+
+
+def dropped_response() -> Response:
+    """A response whose body raises before the first byte: waitress then closes the socket unanswered."""
+    from waitress.channel import ClientDisconnected
+
+    def body():
+        raise ClientDisconnected("connection dropped by a leadsim fault rule")
+        yield b""  # pragma: no cover
+
+    return Response(body(), status=200)
+
+
+def spec_for_path(sim, path: str) -> VendorSpec | None:
+    for spec in sim.specs.values():
+        prefixes = spec.roots if sim.config.vendor == spec.name else ([] if sim.config.vendor else spec.mounts)
+        for prefix in prefixes:
+            if path == prefix or path.startswith(prefix + "/"):
+                return spec
+    return None
+
+
+def unmatched(sim, spec: VendorSpec, status: int) -> Response:
+    """A 404/405/413 inside a vendor's prefix, in the vendor's envelope."""
+    err: SimError
+    if status == 405:
+        err = MethodNotAllowed(f"Method {request.method} is not allowed on {request.path}")
+    elif status == 413:
+        err = BadRequest("Request body is too large", status=413, extra={"reason": "too_large"})
+    else:
+        err = NotFound(f"No route {request.method} {vendor_path(spec, request.path)}", extra={"reason": "route"})
+    return render_error(spec, err, new_request_id())

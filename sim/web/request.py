@@ -1,0 +1,47 @@
+"""Parsing request bodies and query strings into plain values, raising neutral errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Request
+
+from sim.core.errors import BadRequest
+
+_MISSING = object()
+
+
+def read_json(req: Request, *, required: bool = True, default: Any = _MISSING) -> Any:
+    """The parsed JSON body. Empty body -> ``default`` (or BadRequest when required); bad JSON -> BadRequest."""
+    raw = req.get_data(cache=True)
+    if not raw.strip():
+        if default is not _MISSING:
+            return default
+        if required:
+            raise BadRequest("Request body is required", code=None, extra={"reason": "empty_body"})
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("Request body is not valid JSON", extra={"reason": "malformed_json"}) from None
+
+
+def read_object(req: Request, *, required: bool = True) -> dict:
+    """The JSON body, which must be an object. An absent body is ``{}`` unless ``required``."""
+    body = read_json(req, required=required, default=_MISSING if required else {})
+    if not isinstance(body, dict):
+        raise BadRequest("Request body must be a JSON object", extra={"reason": "not_an_object"})
+    return body
+
+
+def bearer_token(req: Request, schemes: tuple[str, ...] = ("bearer",)) -> str | None:
+    """The credential from ``Authorization: Bearer <key>`` (or Basic with the key as password)."""
+    header = req.headers.get("Authorization", "")
+    scheme, _, value = header.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and "bearer" in schemes:
+        return value or None
+    if scheme.lower() == "basic" and "basic" in schemes and req.authorization is not None:
+        return req.authorization.password or None
+    return None

@@ -1,0 +1,37 @@
+"""VendorSpec: what one vendor plugs into the simulator (no Flask here; blueprints come from factories)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.core.ratelimit import Window
+from sim.core.webhooks import WebhookProfile
+
+
+@dataclass
+class VendorSpec:
+    name: str                                  # "leadterra"
+    title: str                                 # "Leadterra"
+    mounts: list[str]                          # prefixes on the shared port: ["/leadterra/v1"]
+    roots: list[str]                           # prefixes in --vendor mode: ["/v1"]
+    blueprint: Callable[[], Any]               # -> flask.Blueprint with routes relative to a prefix
+    errors: Any                                # ErrorRenderer: render(err, request_id) -> (body, status, headers)
+    new_key: Callable[[Any], str]              # IdSource -> a fresh key in the vendor's format
+    placeholder_keys: tuple[str, ...] = ()     # keys printed in the vendor's docs (default workspace)
+    key_pattern: str | None = None             # a regex a key must match (checked before lookup)
+    rate_limits: Callable[[Any], list[Window]] | None = None  # VendorContext -> windows
+    rate_bucket: str = "key"                   # "key" or "workspace" (per account)
+    rate_headers: Callable[[Any], dict] | None = None          # Hit -> headers on authenticated responses
+    webhooks: WebhookProfile | None = None
+    jobs: dict[str, Callable] = field(default_factory=dict)    # "<vendor>.<kind>" -> handler(ctx, args)
+    seed: Callable[[Any, dict], None] | None = None            # fill a new workspace: (ctx, fixture data)
+    controls: Callable[[], Any] | None = None  # -> Blueprint mounted at /_sim/workspaces/<ws_id>/<vendor>
+    openapi: str | None = None                 # file under schemas/<vendor>/, served at /<vendor>/openapi.json
+    content_type: str = "application/json"
+    auth_schemes: tuple[str, ...] = ("bearer",)  # "bearer", "basic" (key as password)
+    docs: str = ""                             # one line for the README / /_sim listing
+
+    def job_kinds(self) -> list[str]:
+        return sorted(self.jobs)
