@@ -184,7 +184,8 @@ class Simulator:
         for spec in self.specs.values():
             if spec.seed is None:
                 continue
-            data = copy.deepcopy(load_json("fixtures", files[spec.name])) if spec.name in files else {}
+            path = files.get(spec.name)
+            data = copy.deepcopy(load_json("fixtures", path)) if path and (data_dir("fixtures") / path).exists() else {}
             spec.seed(self.context(ws, spec.name), data)
 
     def keys(self, ws: str) -> dict[str, str]:
