@@ -5,7 +5,6 @@ Each vendor package exposes ``SPEC`` (a ``sim.web.spec.VendorSpec``) in its ``__
 
 from __future__ import annotations
 
-SPECS: list = []
+from sim.vendors.puffle import SPEC as PUFFLE
 
-# One line per vendor, in the order of DESIGN.md section 1:
-# from sim.vendors.leadterra import SPEC as LEADTERRA; SPECS.append(LEADTERRA)
+SPECS: list = [PUFFLE]
