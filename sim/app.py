@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from sim.config import Config
 from sim.control.routes import bp as control_bp
+from sim.control.routes import require_admin_token
 from sim.core.resources import data_dir
 from sim.simulator import Simulator
 from sim.web.pipeline import spec_for_path, unmatched
@@ -42,13 +43,24 @@ def create_app(config: Config | None = None, specs: list[VendorSpec] | None = No
             app.register_blueprint(spec.controls(), url_prefix=f"/_sim/workspaces/<ws_id>/{spec.name}")
     app.register_blueprint(control_bp, url_prefix="/_sim")
 
+    @app.before_request
+    def admin_token():
+        # every /_sim route, the vendors' control blueprints included, needs the admin token when one is set
+        if request.path == "/_sim" or request.path.startswith("/_sim/"):
+            return require_admin_token()
+        return None
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         spec = spec_for_path(sim, request.path)
         status = exc.code or 500
         if spec is not None and status in (404, 405, 413):
-            return unmatched(sim, spec, status)
-        return problem(status, exc.description or exc.name)
+            response = unmatched(sim, spec, status)
+        else:
+            response = problem(status, exc.description or exc.name)
+        if status == 405 and getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(exc.valid_methods)  # a 405 names the methods that do work
+        return response
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import secrets
 import threading
 import time
@@ -11,7 +12,7 @@ from typing import Any
 
 from sim import __version__
 from sim.config import Config
-from sim.core.clock import Clock, from_ts, iso, parse_iso, parse_mode
+from sim.core.clock import MAX_TS, MIN_TS, Clock, from_ts, iso, parse_iso, parse_mode
 from sim.core.context import VendorContext
 from sim.core.errors import Conflict, FieldError, Invalid, NotFound
 from sim.core.fakedata import FakeData
@@ -19,8 +20,9 @@ from sim.core.faults import Faults, validate_rule
 from sim.core.ids import IdSource
 from sim.core.journal import Journal
 from sim.core.ratelimit import RateLimiter
+from sim.core.recipients import profile_errors
 from sim.core.resources import data_dir, load_json
-from sim.core.scheduler import Scheduler
+from sim.core.scheduler import JOB_TABLE, Scheduler
 from sim.core.schemas import Schemas
 from sim.core.store import Store
 from sim.core.webhooks import ATTEMPT_JOB, NOTICES, Dispatcher, check_target
@@ -132,6 +134,9 @@ class Simulator:
         if override is not None:
             if not isinstance(override, dict):
                 raise Invalid("profile must be an object", fields=[FieldError("profile", "type", "profile must be an object")])
+            problems = profile_errors(override, profile)
+            if problems:
+                raise Invalid("invalid behaviour profile", fields=problems)
             _merge(profile, override)
         return profile
 
@@ -141,9 +146,12 @@ class Simulator:
         if start is not None:
             try:
                 start_ts = parse_iso(start).timestamp()
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, OverflowError):
                 raise Invalid("start must be an ISO-8601 time",
                               fields=[FieldError("start", "format", "start must be an ISO-8601 time")]) from None
+            if not MIN_TS <= start_ts <= MAX_TS - 100 * 365 * 86400:
+                raise Invalid("start must be between 1970 and 8900",
+                              fields=[FieldError("start", "value", "start must be between 1970 and 8900")])
         elif self.config.start:
             start_ts = parse_iso(self.config.start).timestamp()
         else:
@@ -294,13 +302,12 @@ class Simulator:
             raise Invalid("snapshot must be an object with 'workspace' and 'tables'",
                           fields=[FieldError("body", "type", "expected {workspace, tables}")])
         meta = snap["workspace"]
-        try:
-            clock = Clock.from_doc(meta["clock"])
-            seed = meta["seed"]
-            tables = {str(name): {str(i): dict(d) for i, d in docs.items()} for name, docs in snap["tables"].items()}
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise Invalid("snapshot is not one leadsim wrote",
-                          fields=[FieldError("workspace", "value", "missing clock, seed or tables")]) from None
+        problems = _snapshot_errors(meta, snap["tables"])
+        if problems:
+            raise Invalid("snapshot is not one leadsim wrote", fields=problems)
+        clock = Clock.from_doc(meta["clock"])
+        seed = meta["seed"]
+        tables = {str(name): {str(i): dict(d) for i, d in docs.items()} for name, docs in snap["tables"].items()}
         with self.runner(ws), self.store.batch():
             self.workspace_doc(ws)
             self._drop_state(ws)
@@ -328,14 +335,23 @@ class Simulator:
         if spec is None:
             raise NotFound(f"unknown vendor {vendor}")
         self.workspace_doc(ws)
+        keys = self.store.table(KEYS)
+        if key is not None:
+            if spec.key_pattern and not re.fullmatch(spec.key_pattern, key):
+                raise Invalid(f"key does not have the {spec.title} key format",
+                              fields=[FieldError("key", "format", f"key must match {spec.key_pattern}")])
+            if f"{vendor}:{key}" in keys:  # a key belongs to exactly one workspace: never take over another's
+                raise Conflict("this key is already in use")
         key = key or spec.new_key(IdSource(secrets.token_hex(16)))
         doc = {"ws": ws, "vendor": vendor, "key": key, "primary": False, **meta}
-        self.store.table(KEYS).put(f"{vendor}:{key}", doc)
+        keys.put(f"{vendor}:{key}", doc)
         return doc
 
-    def update_key(self, vendor: str, key: str, **changes: Any) -> dict | None:
+    def update_key(self, vendor: str, key: str, ws: str | None = None, **changes: Any) -> dict | None:
+        """Change a key's flags; with ``ws``, only a key of that workspace (None otherwise)."""
         keys = self.store.table(KEYS)
-        if f"{vendor}:{key}" not in keys:
+        doc = keys.get(f"{vendor}:{key}")
+        if doc is None or (ws is not None and doc["ws"] != ws):
             return None
         return dict(keys.update(f"{vendor}:{key}", changes))
 
@@ -370,10 +386,13 @@ class Simulator:
         else:
             try:
                 target = parse_iso(to).timestamp()
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, OverflowError):
                 raise Invalid("to must be an ISO-8601 time", fields=[FieldError("to", "format", "to must be an ISO-8601 time")]) from None
             if target < now:
                 raise Invalid("time only moves forward", fields=[FieldError("to", "value", f"to is before now ({iso(from_ts(now))})")])
+        if target > MAX_TS:
+            field = "seconds" if seconds is not None else "to"
+            raise Invalid("time cannot pass the year 9000", fields=[FieldError(field, "value", "time cannot pass the year 9000")])
         stats = self.run_due(ws, target)
         return {"now": self.clock(ws).as_json()["now"], **stats}
 
@@ -438,8 +457,11 @@ class Simulator:
                 "message": f"{type(exc).__name__}: {exc}"})
 
     def set_clock_mode(self, ws: str, mode: Any) -> dict:
+        if not isinstance(mode, str):
+            raise Invalid("mode must be manual, realtime or <N>x",
+                          fields=[FieldError("mode", "type", "mode must be manual, realtime or <N>x")])
         try:
-            rate = parse_mode(mode if isinstance(mode, str) else "")
+            rate = parse_mode(mode)
         except ValueError as exc:
             raise Invalid(str(exc), fields=[FieldError("mode", "value", str(exc))]) from None
         with self.store.batch():
@@ -488,6 +510,7 @@ class Simulator:
 
     def set_subscription_status(self, ws: str, sub_id: str, status: str) -> dict:
         with self.store.batch():
+            self.workspace_doc(ws)
             sub = self.dispatcher.set_status(ws, sub_id, status)
         if sub is None:
             raise NotFound(f"webhook {sub_id} not found")
@@ -500,9 +523,11 @@ class Simulator:
 
     def notices(self, ws: str) -> list[dict]:
         with self.lock:
+            self.workspace_doc(ws)
             return [{"id": d.doc_id, **d, "at": self.iso(d["at"])} for d in self.store.table(f"w/{ws}/{NOTICES}")]
 
     def delivery(self, ws: str, delivery_id: str) -> dict:
+        self.workspace_doc(ws)
         doc = self.dispatcher.body_of(ws, delivery_id)
         if doc is None:
             raise NotFound(f"delivery {delivery_id} not found")
@@ -586,6 +611,41 @@ class Simulator:
 def _sub_json(sim: Simulator, sub: dict) -> dict:
     return {"id": sub["id"], "vendor": sub["vendor"], "url": sub["url"], "events": sub["events"],
             "secret": sub["secret"], "status": sub["status"], "created_at": sim.iso(sub["created_at"])}
+
+
+def _snapshot_errors(meta: dict, tables: dict) -> list[FieldError]:
+    """What makes a snapshot unrestorable: a bad clock, seed, counters or job record, or a document that is not an object."""
+    def number(v) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
+
+    out = []
+    clock = meta.get("clock")
+    if not isinstance(clock, dict) or not number(clock.get("base")) or not number(clock.get("anchor")) \
+            or not MIN_TS <= clock["base"] <= MAX_TS:
+        out.append(FieldError("workspace.clock", "value", "clock must be {base, anchor, rate} with base between 1970 and 9000"))
+    elif clock.get("rate") is not None and (not number(clock["rate"]) or clock["rate"] <= 0):
+        out.append(FieldError("workspace.clock.rate", "value", "rate must be null or a positive number"))
+    if "seed" not in meta or isinstance(meta["seed"], bool) or not isinstance(meta["seed"], (int, str)):
+        out.append(FieldError("workspace.seed", "type", "seed must be an integer or a string"))
+    counters = meta.get("counters", {})
+    if not isinstance(counters, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in counters.values()):
+        out.append(FieldError("workspace.counters", "type", "counters must map names to integers"))
+    for name in ("profile", "settings"):
+        if name in meta and not isinstance(meta[name], dict):
+            out.append(FieldError(f"workspace.{name}", "type", f"{name} must be an object"))
+    for name in ("name", "fixtures"):
+        if name in meta and not isinstance(meta[name], str):
+            out.append(FieldError(f"workspace.{name}", "type", f"{name} must be a string"))
+    if "start" in meta and not number(meta["start"]):
+        out.append(FieldError("workspace.start", "type", "start must be a number"))
+    for name, docs in tables.items():
+        if not isinstance(docs, dict) or not all(isinstance(d, dict) for d in docs.values()):
+            out.append(FieldError(f"tables.{name}", "type", "a table maps document ids to objects"))
+        elif name == JOB_TABLE and not all(number(d.get("due")) and isinstance(d.get("seq"), int)
+                                           and isinstance(d.get("kind"), str) and isinstance(d.get("args", {}), dict)
+                                           for d in docs.values()):
+            out.append(FieldError(f"tables.{name}", "value", "every job needs a numeric due, an integer seq, a kind and args"))
+    return out
 
 
 def _merge(base: dict, override: dict) -> None:

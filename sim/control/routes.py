@@ -14,8 +14,8 @@ from sim.web.problem import from_error, json_response, problem
 bp = Blueprint("sim_control", __name__)
 
 
-@bp.before_request
 def require_admin_token():
+    """Registered by create_app for every path under /_sim (vendor control blueprints included)."""
     token = current_app.extensions["sim"].config.admin_token
     if not token:
         return None
@@ -119,7 +119,7 @@ def get_snapshot(ws):
 
 @bp.put("/workspaces/<ws>/snapshot")
 def put_snapshot(ws):
-    return _unlocked(current_app.extensions["sim"], lambda sim: sim.restore(ws, body(required=True)))
+    return _unlocked(current_app.extensions["sim"], lambda sim: sim.restore(_known(sim, ws), body(required=True)))
 
 
 @bp.get("/workspaces/<ws>/profile")
@@ -129,7 +129,7 @@ def get_profile(ws):
 
 @bp.put("/workspaces/<ws>/profile")
 def put_profile(ws):
-    return control_call(lambda sim: sim.set_profile(ws, body(required=True)))
+    return control_call(lambda sim: sim.set_profile(_known(sim, ws), body(required=True)))
 
 
 @bp.get("/workspaces/<ws>/journal")
@@ -158,7 +158,7 @@ def notices(ws):
 
 @bp.post("/workspaces/<ws>/webhooks")
 def add_webhook(ws):
-    return control_call(lambda sim: (201, sim.register_webhook(ws, body(required=True))))
+    return control_call(lambda sim: (201, sim.register_webhook(_known(sim, ws), body(required=True))))
 
 
 @bp.get("/workspaces/<ws>/webhooks")
@@ -178,7 +178,7 @@ def disable_webhook(ws, sub_id):
 
 @bp.post("/workspaces/<ws>/faults")
 def add_fault(ws):
-    return control_call(lambda sim: (201, sim.add_fault(ws, body(required=True))))
+    return control_call(lambda sim: (201, sim.add_fault(_known(sim, ws), body(required=True))))
 
 
 @bp.get("/workspaces/<ws>/faults")
@@ -199,12 +199,16 @@ def delete_fault(ws, fid):
 @bp.post("/workspaces/<ws>/keys")
 def add_key(ws):
     def run(sim):
+        sim.workspace_doc(ws)
         b = body(required=True)
         vendor = b.get("vendor")
-        if vendor not in sim.specs:
+        if not isinstance(vendor, str) or vendor not in sim.specs:
             raise Invalid("vendor is required", fields=[FieldError("vendor", "value", f"one of {', '.join(sim.specs)}")])
+        for flag in ("read_only", "forbidden"):
+            if b.get(flag) is not None and not isinstance(b[flag], bool):
+                raise Invalid(f"{flag} must be a boolean", fields=[FieldError(flag, "type", f"{flag} must be a boolean")])
         meta = {k: b[k] for k in ("read_only", "forbidden") if isinstance(b.get(k), bool)}
-        if b.get("key") is not None and (not isinstance(b["key"], str) or not b["key"].strip() or " " in b["key"]):
+        if b.get("key") is not None and (not isinstance(b["key"], str) or not b["key"] or any(c.isspace() for c in b["key"])):
             raise Invalid("key must be a non-empty string without spaces",
                           fields=[FieldError("key", "value", "key must be a non-empty string without spaces")])
         doc = sim.add_key(ws, vendor, b.get("key"), **meta)
@@ -215,11 +219,17 @@ def add_key(ws):
 @bp.post("/workspaces/<ws>/keys/<vendor>/<key>/revoke")
 def revoke_key(ws, vendor, key):
     def run(sim):
-        doc = sim.update_key(vendor, key, revoked=True)
-        if doc is None or doc["ws"] != ws:
+        sim.workspace_doc(ws)
+        if sim.update_key(vendor, key, ws=ws, revoked=True) is None:
             raise NotFound("key not found")
         return {"vendor": vendor, "key": key, "revoked": True}
     return control_call(run)
+
+
+def _known(sim, ws: str) -> str:
+    """``ws`` if the workspace exists (NotFound otherwise): an unknown workspace is a 404 whatever the body."""
+    sim.workspace_doc(ws)
+    return ws
 
 
 def _unlocked(sim, fn):

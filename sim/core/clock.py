@@ -10,6 +10,9 @@ from datetime import UTC, datetime, timedelta
 UTC = UTC
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+# Simulated time stays within 1970..9000 so every later "now" still formats as a four-digit ISO year.
+MIN_TS = 0.0
+MAX_TS = 221845392000.0  # 9000-01-01T00:00:00Z
 
 
 def parse_mode(mode: str) -> float | None:

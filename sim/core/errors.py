@@ -116,8 +116,8 @@ class Injected(SimError):
         super().__init__(message, status=status, **kw)
         self.kind = KIND_BY_STATUS.get(status, "internal")
         if status == 429:
-            self.retry_after = 1
             self.headers.setdefault("Retry-After", "1")
+            self.retry_after = int(self.headers["Retry-After"])  # the rule's retry_after, so body and header agree
 
 
 KIND_BY_STATUS = {400: "bad_request", 401: "unauthorized", 402: "payment_required", 403: "forbidden",

@@ -38,7 +38,7 @@ class Journal:
         self._seq[ws] = seq
         table.put(f"{seq:012d}", {"seq": seq, **entry})
         if len(table) > self.max_entries:
-            table.remove(next(iter(table.ids())))
+            table.remove(table.first_id())  # the oldest entry, in O(1)
 
     def entries(self, ws: str, vendor: str | None = None, limit: int | None = None) -> list[dict]:
         rows = [dict(d) for d in self.table(ws) if not vendor or d.get("vendor") == vendor]

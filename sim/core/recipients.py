@@ -6,7 +6,11 @@ seed gives the same outcomes whatever order messages are processed in. Reply tex
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import timedelta
+
+from sim.core.errors import FieldError
 
 HARD_BOUNCE_REASONS = (
     "550 5.1.1 The email account that you tried to reach does not exist",
@@ -37,6 +41,53 @@ class EmailOutcome:
         return self.bounce is None
 
 
+_PROBABILITIES = {"hard_bounce", "soft_bounce", "open_of_delivered", "reply_of_delivered"}
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def profile_errors(override, base: dict, path: str = "") -> list[FieldError]:
+    """Problems of a profile ``override`` merged over ``base``: a known key keeps its type and range.
+
+    Rates (``*_rate`` and the email probabilities) lie in [0, 1]; other numbers are >= 0; ``[low, high]``
+    bounds stay two ordered numbers; weight tables keep a positive total. Unknown keys are allowed.
+    """
+    out: list[FieldError] = []
+    for key, value in override.items():
+        where = f"{path}.{key}" if path else str(key)
+        if key not in base:
+            continue
+        known = base[key]
+        if isinstance(known, dict):
+            if not isinstance(value, dict):
+                out.append(FieldError(where, "type", f"{where} must be an object"))
+            else:
+                out.extend(profile_errors(value, known, where))
+                if known and all(_number(v) for v in known.values()):
+                    merged = {**known, **value}
+                    if all(_number(v) for v in merged.values()) and sum(merged.values()) <= 0:
+                        out.append(FieldError(where, "value", f"the weights in {where} must not all be zero"))
+        elif isinstance(known, list):
+            if (not isinstance(value, list) or len(value) != len(known) or not all(_number(v) and v >= 0 for v in value)
+                    or value != sorted(value)):
+                out.append(FieldError(where, "value", f"{where} must be [low, high] with 0 <= low <= high"))
+        elif _number(known):
+            rate = key in _PROBABILITIES or str(key).endswith("_rate")
+            if not _number(value) or value < 0 or (rate and value > 1):
+                out.append(FieldError(where, "value", f"{where} must be a number from 0 to 1" if rate
+                                      else f"{where} must be a non-negative number"))
+        elif isinstance(known, str) and not isinstance(value, str):
+            out.append(FieldError(where, "type", f"{where} must be a string"))
+    if path == "email" and isinstance(override, dict):
+        merged = {**base, **override}
+        bounces = (merged.get("hard_bounce"), merged.get("soft_bounce"))
+        if all(_number(b) and 0 <= b <= 1 for b in bounces) and sum(bounces) > 1:
+            out.append(FieldError("email", "value", "hard_bounce + soft_bounce must not exceed 1"))
+    return out
+
+
 def _between(rng, bounds, scale: float) -> float:
     low, high = bounds
     return round(rng.uniform(low, high) * scale, 3)
@@ -63,8 +114,12 @@ def draw_email(ctx, *key) -> EmailOutcome:
     if x < p["hard_bounce"] + p["soft_bounce"]:
         return EmailOutcome("soft", rng.choice(SOFT_BOUNCE_REASONS), _between(rng, p["bounce_delay_minutes"], 60),
                             None, None, None)
-    opened = rng.random() < p["open_of_delivered"]
+    # A reply implies an open, so replies are drawn first and the remaining opens fill the open rate:
+    # P(opened) = open_of_delivered and P(replied) = reply_of_delivered, as the profile states.
     replied = rng.random() < p["reply_of_delivered"]
+    reply, open_ = p["reply_of_delivered"], p["open_of_delivered"]
+    extra_open = (open_ - reply) / (1 - reply) if reply < 1 and open_ > reply else 0.0
+    opened = rng.random() < extra_open
     open_after = _between(rng, p["open_delay_hours"], 3600) if opened or replied else None
     reply_after = None
     reply_class = None
@@ -104,11 +159,11 @@ _REPLIES = {
 
 
 def reply_text(ctx, reply_class: str, *key, company: str | None = None, sender: str | None = None) -> str:
-    """A short Faker-written reply of the given class, deterministic for ``key``."""
+    """A short Faker-written reply of the given class, deterministic for ``key`` (dates follow the workspace clock)."""
     fake = ctx.fake("reply", *key)
     templates = _REPLIES.get(reply_class, _REPLIES["interested"])
     template = templates[fake.random_int(0, len(templates) - 1)]
     return template.format(
         sender=sender or fake.first_name(), sentence=fake.sentence(nb_words=10), day=fake.day_of_week(),
         company=company or fake.company(), colleague=fake.name(),
-        date=fake.date_between(start_date="+3d", end_date="+20d").strftime("%B %d"))
+        date=(ctx.now() + timedelta(days=fake.random_int(3, 20))).strftime("%B %d"))

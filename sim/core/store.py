@@ -42,6 +42,9 @@ class Table:
         self.name = name
         self._docs: dict[str, dict] = docs if docs is not None else {}
         self._indexes: dict[str, dict[Any, str]] = {}
+        # Derived, rebuildable data owned by higher layers (e.g. the outreach engine's due-queues).
+        # It lives and dies with this Table object: dropped tables, resets and restores start empty.
+        self.cache: dict[str, Any] = {}
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -62,6 +65,10 @@ class Table:
 
     def ids(self) -> list[str]:
         return list(self._docs)
+
+    def first_id(self) -> str | None:
+        """The id of the oldest document still present (insertion order), in O(1)."""
+        return next(iter(self._docs), None)
 
     def search(self, cond: Callable[[dict], bool]) -> list[Document]:
         """Documents matching a ``tinydb.Query`` condition (or any predicate), in insertion order."""
@@ -111,6 +118,7 @@ class Table:
     def truncate(self) -> None:
         self._docs.clear()
         self._indexes.clear()
+        self.cache.clear()
         self._store._log({"op": "drop", "t": self.name})
 
     def _apply_put(self, doc_id: str, doc: dict, old: dict | None) -> None:
@@ -239,6 +247,7 @@ class Store:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, snap)
+            self._fsync_dir()  # the new snapshot is durable before the log it replaces is emptied
             if self._fd is not None:
                 os.close(self._fd)
             self._fd = os.open(self.path / LOG, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)

@@ -168,6 +168,8 @@ class Dispatcher:
             status, error = None, f"timeout after {self.timeout:g}s"
         except requests.RequestException as exc:
             status, error = None, f"connection error: {type(exc).__name__}"
+        except Exception as exc:  # an odd URL must fail this attempt, never lose the delivery
+            status, error = None, f"request error: {type(exc).__name__}"
         return status, error, int((time.perf_counter() - started) * 1000)
 
     def send(self, ws: str, batch: list[tuple[str, float]]) -> list[Outcome]:

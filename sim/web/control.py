@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import HTTPException
 
 from sim.core.errors import Internal, NotFound, SimError
 from sim.web.problem import from_error, json_response
@@ -22,6 +23,8 @@ def control_call(fn: Callable, *args, **kw) -> Response:
             result = fn(sim, *args, **kw)
     except SimError as err:
         return from_error(err)
+    except HTTPException:
+        raise  # 400/413 from werkzeug (bad JSON via request.get_json, body too large): the app renders problem+json
     except Exception:
         log.exception("control error in %s %s", request.method, request.path)
         return from_error(Internal("internal error"))

@@ -17,8 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import HTTPException
 
 from sim.core.errors import (
+    KIND_BY_STATUS,
     BadRequest,
     Forbidden,
     Injected,
@@ -168,6 +170,8 @@ def run(sim, spec: VendorSpec, fn: Callable, kw: dict) -> Response:
                 response = respond(spec, status, body, {**rl_headers, **call.extra_headers, **(rest[0] if rest else {})})
         except SimError as err:
             response = render_error(spec, err, request_id, {**rl_headers, **call.extra_headers})
+        except HTTPException as exc:  # werkzeug's own 400/404/413 raised inside a view: the vendor's envelope, not a 500
+            response = render_error(spec, from_http_exception(exc), request_id, {**rl_headers, **call.extra_headers})
         except Exception:
             log.exception("unhandled error in %s %s", request.method, request.path)
             response = render_error(spec, Internal("Internal server error"), request_id, rl_headers)
@@ -180,7 +184,10 @@ def _journal(sim, ws: str, spec: VendorSpec, key: str, request_id: str, response
              route_path: str) -> None:
     if not sim.exists(ws):
         return
-    raw = request.get_data(cache=True)
+    try:
+        raw = request.get_data(cache=True)
+    except HTTPException:  # a body over the size limit is never read
+        raw = b"[body too large]"
     try:
         req_body = json.loads(raw) if raw and len(raw) <= 16384 else clip(raw) if raw else None
     except ValueError:
@@ -208,6 +215,33 @@ def dropped_response() -> Response:
         yield b""  # pragma: no cover
 
     return Response(body(), status=200)
+
+
+def from_http_exception(exc: HTTPException) -> SimError:
+    """The neutral error matching a werkzeug exception, so a vendor renders it in its own envelope."""
+    status = exc.code or 500
+    if status == 413:
+        return BadRequest("Request body is too large", status=413, extra={"reason": "too_large"})
+    if status == 400 and _caused_by_bad_json(exc):
+        return BadRequest("Request body is not valid JSON", extra={"reason": "malformed_json"})
+    if status == 404:
+        return NotFound("Not found")
+    if status == 405:
+        return MethodNotAllowed(f"Method {request.method} is not allowed on {request.path}")
+    if status >= 500:
+        return Internal("Internal server error")
+    err = SimError(exc.description or "Bad request", status=status)
+    err.kind = KIND_BY_STATUS.get(status, "bad_request")
+    return err
+
+
+def _caused_by_bad_json(exc: BaseException) -> bool:
+    seen = exc.__cause__ or exc.__context__
+    while seen is not None:
+        if isinstance(seen, ValueError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def spec_for_path(sim, path: str) -> VendorSpec | None:

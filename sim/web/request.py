@@ -10,6 +10,19 @@ from flask import Request
 from sim.core.errors import BadRequest
 
 _MISSING = object()
+_SAFE_INT = 2**53
+
+
+def _number(text: str) -> int | float:
+    """JSON numbers as a JavaScript server sees them: ``35.0`` and ``1e3`` are the integers 35 and 1000."""
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("number out of range")
+    return int(value) if value.is_integer() and abs(value) <= _SAFE_INT else value
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not JSON")
 
 
 def read_json(req: Request, *, required: bool = True, default: Any = _MISSING) -> Any:
@@ -22,8 +35,8 @@ def read_json(req: Request, *, required: bool = True, default: Any = _MISSING) -
             raise BadRequest("Request body is required", code=None, extra={"reason": "empty_body"})
         return None
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        return json.loads(raw, parse_float=_number, parse_constant=_no_constants)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nesting deeper than the parser allows
         raise BadRequest("Request body is not valid JSON", extra={"reason": "malformed_json"}) from None
 
 
