@@ -5,6 +5,8 @@ Each vendor package exposes ``SPEC`` (a ``sim.web.spec.VendorSpec``) in its ``__
 
 from __future__ import annotations
 
+from sim.vendors.leadconduit import SPEC as LEADCONDUIT
 from sim.vendors.puffle import SPEC as PUFFLE
 
-SPECS: list = [PUFFLE]
+# In the order of DESIGN.md section 1.
+SPECS: list = [PUFFLE, LEADCONDUIT]
