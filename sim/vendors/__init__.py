@@ -6,7 +6,8 @@ Each vendor package exposes ``SPEC`` (a ``sim.web.spec.VendorSpec``) in its ``__
 from __future__ import annotations
 
 from sim.vendors.leadconduit import SPEC as LEADCONDUIT
+from sim.vendors.leadterra import SPEC as LEADTERRA
 from sim.vendors.puffle import SPEC as PUFFLE
 
 # In the order of DESIGN.md section 1.
-SPECS: list = [PUFFLE, LEADCONDUIT]
+SPECS: list = [LEADTERRA, PUFFLE, LEADCONDUIT]
