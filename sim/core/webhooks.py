@@ -8,7 +8,9 @@ headers are fixed when the event is emitted, so every retry sends the identical 
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
+import ssl
 import threading
 import time
 from collections import defaultdict
@@ -17,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 
 from sim.core.errors import FieldError, Invalid
 from sim.core.signing import compact_json, hmac_hex
@@ -151,26 +152,67 @@ class Dispatcher:
         return out
 
     # --- attempts ---------------------------------------------------------------------------
-    def _session(self) -> requests.Session:
-        s = getattr(self._local, "session", None)
-        if s is None:
-            s = self._local.session = requests.Session()
-            s.trust_env = False
-        return s
+    def _connection(self, scheme: str, host: str, port: int | None, fresh: bool = False) -> http.client.HTTPConnection:
+        """A kept-alive connection of this worker thread to (scheme, host, port)."""
+        conns = self._local.__dict__.setdefault("conns", {})
+        key = (scheme, host, port)
+        conn = conns.get(key)
+        if conn is not None and fresh:
+            conn.close()
+            conn = None
+        if conn is None:
+            if scheme == "https":
+                conn = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=ssl.create_default_context())
+            else:
+                conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+            conns[key] = conn
+        return conn
 
     def _post(self, doc: dict) -> tuple[int | None, str | None, int]:
+        """One attempt. Redirects are not followed; any non-2xx or a timeout is a failure."""
         started = time.perf_counter()
+        status = error = None
         try:
-            r = self._session().post(doc["url"], data=doc["body"].encode(), headers=doc["headers"],
-                                     timeout=self.timeout, allow_redirects=False)
-            status, error = r.status_code, None if 200 <= r.status_code < 300 else f"HTTP {r.status_code}"
-        except requests.Timeout:
+            parts = urlsplit(doc["url"])
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            body = doc["body"].encode()
+            for attempt in (0, 1):
+                conn = self._connection(parts.scheme, parts.hostname, parts.port, fresh=attempt == 1)
+                reused = conn.sock is not None
+                try:
+                    conn.request("POST", path, body=body, headers=doc["headers"])
+                    response = conn.getresponse()
+                    response.read()
+                    if response.will_close:
+                        conn.close()
+                    break
+                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                    conn.close()
+                    if attempt == 1 or not reused:  # only a stale kept-alive connection earns a second try
+                        raise
+            status = response.status
+            error = None if 200 <= status < 300 else f"HTTP {status}"
+        except TimeoutError:
+            self._drop(doc["url"])
             status, error = None, f"timeout after {self.timeout:g}s"
-        except requests.RequestException as exc:
+        except (OSError, http.client.HTTPException) as exc:
+            self._drop(doc["url"])
             status, error = None, f"connection error: {type(exc).__name__}"
+        except ValueError:  # e.g. a port out of range: the URL cannot be connected to
+            status, error = None, "connection error: InvalidURL"
         except Exception as exc:  # an odd URL must fail this attempt, never lose the delivery
+            self._drop(doc["url"])
             status, error = None, f"request error: {type(exc).__name__}"
         return status, error, int((time.perf_counter() - started) * 1000)
+
+    def _drop(self, url: str) -> None:
+        try:
+            parts = urlsplit(url)
+            conn = self._local.__dict__.get("conns", {}).pop((parts.scheme, parts.hostname, parts.port), None)
+        except ValueError:
+            return
+        if conn is not None:
+            conn.close()
 
     def send(self, ws: str, batch: list[tuple[str, float]]) -> list[Outcome]:
         """Perform the attempts (no lock held). Deliveries sharing an order key go in sequence."""

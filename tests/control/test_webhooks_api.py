@@ -120,7 +120,7 @@ def test_a_failed_attempt_is_listed_with_its_error_and_next_retry(toy_client, ws
     [row] = toy_client.get(f"/_sim/workspaces/{ws['id']}/deliveries").get_json()["deliveries"]
     assert row["attempt"] == 1
     assert row["status"] is None
-    assert row["error"] == "connection error: ConnectionError"
+    assert row["error"] == "connection error: ConnectionRefusedError"
     assert row["state"] == "retrying"
     assert row["at"] == "2025-01-15T10:00:00Z"
     assert row["next_retry_at"] == "2025-01-15T10:01:00Z"

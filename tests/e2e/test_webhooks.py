@@ -365,7 +365,7 @@ def test_a_receiver_that_is_down_is_retried_then_the_event_fails(world, closed_p
     world.advance(86400)
     rows = world.deliveries()
     assert [r["attempt"] for r in rows] == [1, 2, 3, 4]
-    assert all(r["status"] is None and r["error"] == "connection error: ConnectionError" for r in rows)
+    assert all(r["status"] is None and r["error"] == "connection error: ConnectionRefusedError" for r in rows)
     assert rows[-1]["state"] == "failed"
 
 
