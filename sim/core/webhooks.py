@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-
 from sim.core.errors import FieldError, Invalid
 from sim.core.signing import compact_json, hmac_hex
 
