@@ -83,7 +83,9 @@ import hashlib
 import heapq
 import math
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sim.core.clock import from_ts
 from sim.core.errors import Conflict, NotFound
@@ -92,8 +94,10 @@ from sim.core.recipients import HARD_BOUNCE_REASONS, SOFT_BOUNCE_REASONS, draw_e
 
 DAY = 86400.0
 
-# heap ranks: at one instant bounces, opens and replies are applied before the sends they may stop
-BOUNCE, OPEN, REPLY, SEND = 0, 1, 2, 3
+# heap ranks: at one instant bounces, opens, replies, acceptances and expiries are applied before the sends
+BOUNCE, OPEN, REPLY, ACCEPT, EXPIRE, SEND = 0, 1, 2, 3, 4, 5
+WEEK = 7 * DAY
+USAGE_DAYS = 31  # per-day usage kept this many days
 
 COUNTERS = ("enrolled", "sent", "delivered", "bounced", "hard_bounced", "soft_bounced", "opened", "replied",
             "replies", "unsubscribed", "out_of_office", "skipped", "completed")
@@ -103,7 +107,7 @@ COUNTERS = ("enrolled", "sent", "delivered", "bounced", "hard_bounced", "soft_bo
 class OutreachEvent:
     """One thing that happened to one message or lead, at simulated time ``at``."""
 
-    kind: str                    # sent | delivered | bounced | opened | replied | skipped | completed
+    kind: str                    # sent | delivered | bounced | opened | replied | skipped | completed | accepted | expired
     campaign: str
     lead: str
     email: str
@@ -117,8 +121,25 @@ class OutreachEvent:
     reply: dict | None = None    # {"id", ...the stored reply document}
 
 
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
+@dataclass(slots=True)
+class Outcome:
+    """What a recipient does with one message (delays in seconds after the send; None: it does not happen).
+
+    A ``draw`` hook returns one (``sim.core.recipients.EmailOutcome`` has the same fields but ``accept_after``).
+    ``accept_after`` only matters for invitation steps (``"invite": True``): when the invitation is accepted.
+    """
+
+    bounce: str | None = None
+    bounce_reason: str | None = None
+    bounce_after: float | None = None
+    open_after: float | None = None
+    reply_after: float | None = None
+    reply_class: str | None = None
+    accept_after: float | None = None
+
+
+def normalize_email(email: str | None) -> str:
+    return (email or "").strip().lower()
 
 
 def next_open(window: dict | None, ts: float) -> float:
@@ -129,6 +150,8 @@ def next_open(window: dict | None, ts: float) -> float:
     """
     if not window:
         return ts
+    if "timezone" in window or "hours" in window:
+        return _next_open_zoned(window, ts)
     offset = window.get("utc_offset", 0) * 60
     days = set(window.get("days", range(7)))
     start, end = window.get("start", 0) * 60, window.get("end", 1440) * 60
@@ -144,6 +167,32 @@ def next_open(window: dict | None, ts: float) -> float:
         begin, finish = day * DAY + start, day * DAY + end
         if local < finish:
             return max(local, begin) - offset
+    return math.inf
+
+
+def _next_open_zoned(window: dict, ts: float) -> float:
+    """``next_open`` for ``{"timezone": IANA name (default UTC), "hours": {"0".."6": [[start, end], ...]}}``:
+    per-weekday spans in minutes of local day (a weekday missing from ``hours`` is closed), DST-aware. Without
+    ``hours`` the single ``days``/``start``/``end`` form applies in that time zone."""
+    try:
+        tz = ZoneInfo(window.get("timezone") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    hours = window.get("hours")
+    if hours is None:
+        days = window.get("days", range(7))
+        hours = {str(d): [[window.get("start", 0), window.get("end", 1440)]] for d in days}
+    local = datetime.fromtimestamp(ts, tz)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    for offset in range(8):
+        day = midnight + timedelta(days=offset)
+        for start, end in sorted(hours.get(str(day.weekday()), ())):
+            if end <= start:
+                continue
+            opens = (day + timedelta(minutes=start)).replace(tzinfo=tz).timestamp()
+            closes = (day + timedelta(minutes=end)).replace(tzinfo=tz).timestamp()
+            if ts < closes:
+                return max(ts, opens)
     return math.inf
 
 
@@ -193,13 +242,58 @@ class _PoolState:
         self.id, self.remaining, self.used, self.senders, self.rr, self.sent = pool_id, remaining, used, senders, rr, 0
 
 
+class _SenderState:
+    """One sender during a tick: its limits (daily, weekly per channel, spacing) and its usage so far."""
+
+    __slots__ = ("id", "daily", "caps", "spacing", "day", "used", "weekly", "next_at", "count", "campaigns", "dirty")
+
+    def __init__(self, sid: str, daily, caps, spacing, usage: dict | None, day: int, now: float):
+        self.id, self.daily, self.caps, self.spacing, self.day = sid, daily, caps or None, spacing, day
+        usage = usage or {}
+        today = (usage.get("days") or {}).get(str(day)) or {}
+        self.used = today.get("total", 0)
+        self.campaigns = dict(today.get("campaigns") or {})
+        since = now - WEEK
+        self.weekly = {ch: [t for t in ts if t > since] for ch, ts in (usage.get("channels") or {}).items()}
+        self.next_at = usage.get("next_at")
+        self.count = usage.get("count", 0)
+        self.dirty = False
+
+    def free(self, channel, now: float) -> bool:
+        if self.daily is not None and self.used >= self.daily:
+            return False
+        if self.next_at is not None and self.next_at > now:
+            return False
+        if channel is not None and self.caps is not None:
+            cap = self.caps.get(channel)
+            if cap is not None and sum(1 for t in self.weekly.get(channel, ()) if t > now - WEEK) >= cap:
+                return False
+        return True
+
+    def free_at(self, channel, now: float) -> float:
+        """The earliest time this sender may send on ``channel`` again (inf: never by its own limits)."""
+        at = now
+        if self.daily is not None and self.used >= self.daily:
+            at = max(at, (math.floor(now / DAY) + 1) * DAY)
+        if self.next_at is not None and self.next_at > now:
+            at = max(at, self.next_at)
+        if channel is not None and self.caps is not None:
+            cap = self.caps.get(channel)
+            if cap is not None:
+                recent = sorted(t for t in self.weekly.get(channel, ()) if t > now - WEEK)
+                if len(recent) >= cap:
+                    at = max(at, math.inf if cap <= 0 else recent[len(recent) - cap] + WEEK)
+        return at
+
+
 class Outreach:
     """The outreach world of one (workspace, vendor). Cheap to build: make one per request, control or job."""
 
     def __init__(self, ctx, *, job_kind: str, on_events=None, reply_prefix: str = "rpl_", message_prefix: str = "msg_",
                  resolution: float = 300.0, stop_on_reply: bool = True, out_of_office_stops: bool = True,
                  unsubscribe_suppresses: bool = True, hard_bounce_suppresses: bool = True, prefix: str = "outreach",
-                 wants=None):
+                 wants=None, draw=None, policy=None, spacing: tuple[float, float] | None = None,
+                 soft_bounce_stops: bool = False, ready_retry: float = 3600.0):
         self.ctx = ctx
         self.job_kind = job_kind
         self.on_events = on_events
@@ -211,6 +305,11 @@ class Outreach:
         self.unsubscribe_suppresses = unsubscribe_suppresses
         self.hard_bounce_suppresses = hard_bounce_suppresses
         self.wants = wants
+        self.draw = draw
+        self.policy = policy
+        self.spacing = spacing
+        self.soft_bounce_stops = soft_bounce_stops
+        self.ready_retry = ready_retry
         self._campaigns = ctx.table(f"{prefix}/campaigns")
         self._stats = ctx.table(f"{prefix}/stats")
         self._enrollments = ctx.table(f"{prefix}/enrollments")
@@ -218,13 +317,15 @@ class Outreach:
         self._senders = ctx.table(f"{prefix}/senders")
         self._suppression = ctx.table(f"{prefix}/suppression")
         self._replies = ctx.table(f"{prefix}/replies")
+        self._usage = ctx.table(f"{prefix}/usage")
 
     # --- pools and senders ------------------------------------------------------------------------
-    def put_pool(self, pool_id: str, *, daily_capacity: int, used_today: int = 0, order: int | None = None,
+    def put_pool(self, pool_id: str, *, daily_capacity: int | None, used_today: int = 0, order: int | None = None,
                  **fields: Any) -> dict:
         day = self._day(self.ctx.now_ts())
         order = len(self._pools) if order is None else order
-        return self._pools.put(pool_id, {**fields, "daily_capacity": int(daily_capacity), "used": int(used_today),
+        cap = None if daily_capacity is None else int(daily_capacity)
+        return self._pools.put(pool_id, {**fields, "daily_capacity": cap, "used": int(used_today),
                                          "used_day": day, "rr": 0, "order": order})
 
     def pools(self) -> list:
@@ -233,7 +334,10 @@ class Outreach:
     def pool(self, pool_id: str):
         return self._pools.get(pool_id)
 
-    def remaining_today(self, pool: dict) -> int:
+    def remaining_today(self, pool: dict) -> int | None:
+        """Sends left today (None: the pool has no daily capacity of its own)."""
+        if pool["daily_capacity"] is None:
+            return None
         used = pool["used"] if pool["used_day"] == self._day(self.ctx.now_ts()) else 0
         return max(0, pool["daily_capacity"] - used)
 
@@ -265,6 +369,27 @@ class Outreach:
     def sender(self, sender_id: str):
         return self._senders.get(sender_id)
 
+    def update_sender(self, sender_id: str, **fields: Any) -> dict:
+        """Change a sender's fields (``daily_limit``, ``weekly_caps``, ``status``...) and re-check deferred sends."""
+        if sender_id not in self._senders:
+            raise NotFound(f"sender {sender_id} not found")
+        doc = self._senders.update(sender_id, fields)
+        self.wake()
+        return doc
+
+    # --- sender usage (every campaign, per UTC day and per channel over a rolling 7 days) ---------------
+    def sent_on(self, sender_id: str, ts: float | None = None, campaign: str | None = None) -> int:
+        """Messages the sender sent on the UTC day of ``ts`` (default now), all campaigns or one."""
+        ts = self.ctx.now_ts() if ts is None else ts
+        day = ((self._usage.get(sender_id) or {}).get("days") or {}).get(str(self._day(ts))) or {}
+        return day.get("total", 0) if campaign is None else day.get("campaigns", {}).get(campaign, 0)
+
+    def weekly_sent(self, sender_id: str, channel: str, ts: float | None = None) -> int:
+        """Sends of the sender on ``channel`` in the 7 days up to ``ts`` (default now), across campaigns."""
+        ts = self.ctx.now_ts() if ts is None else ts
+        stamps = ((self._usage.get(sender_id) or {}).get("channels") or {}).get(channel, ())
+        return sum(1 for t in stamps if ts - WEEK < t <= ts)
+
     def set_sender_status(self, sender_id: str, status: str) -> dict:
         if sender_id not in self._senders:
             raise NotFound(f"sender {sender_id} not found")
@@ -293,10 +418,12 @@ class Outreach:
 
     # --- campaigns ----------------------------------------------------------------------------------
     def create_campaign(self, cid: str, *, steps: list[dict], window: dict | None = None, pools: list[str] | None = None,
+                        senders: list[str] | None = None, daily_limit: int | None = None, sticky: bool = False,
                         **fields: Any) -> dict:
         now = self.ctx.now_ts()
         doc = self._campaigns.put(cid, {**fields, "status": "draft", "steps": [dict(s) for s in steps], "window": window,
-                                        "pools": pools, "created_at": now, "started_at": None, "first_started_at": None,
+                                        "pools": pools, "senders": senders, "daily_limit": daily_limit, "sticky": sticky,
+                                        "created_at": now, "started_at": None, "first_started_at": None,
                                         "paused_at": None})
         self._stats.put(cid, {"counters": dict.fromkeys(COUNTERS, 0), "classes": {}, "tick_job": None, "tick_due": None,
                               "processed_until": None})
@@ -305,6 +432,23 @@ class Outreach:
 
     def campaign(self, cid: str):
         return self._campaigns.get(cid)
+
+    def delete_campaign(self, cid: str) -> bool:
+        """Forget the campaign, its enrolments, counters, replies and pending tick (False: there was none)."""
+        if cid not in self._campaigns:
+            return False
+        st = self._stats.get(cid)
+        if st is not None and st["tick_job"] is not None:
+            self.ctx.cancel(st["tick_job"])
+        q = self._queue(cid)
+        for lead in q.members:
+            self._enrollments.remove(f"{cid}|{lead}")
+        for r in self._replies.search(lambda d: d["campaign"] == cid):
+            self._replies.remove(r.doc_id)
+        self._stats.remove(cid)
+        self._campaigns.remove(cid)
+        self._queues().pop(cid, None)
+        return True
 
     def campaigns(self) -> list:
         return self._campaigns.all()
@@ -332,6 +476,20 @@ class Outreach:
     def enrolled_count(self, cid: str) -> int:
         return len(self._queue(cid).members)
 
+    def queued_by_sender(self, cid: str) -> dict:
+        """Leads due now but unsent, by the sender they are tied to (``sticky`` campaigns; None: any sender)."""
+        now = self.ctx.now_ts()
+        docs = self._enrollments._docs
+        sup = self._suppression._docs
+        out: dict = {}
+        for lead in self._queue(cid).members:
+            d = docs.get(f"{cid}|{lead}")
+            if d is not None and d["status"] == "active" and d["due"] is not None and d["due"] <= now \
+                    and d["email"] not in sup:
+                key = d.get("sender")
+                out[key] = out.get(key, 0) + 1
+        return out
+
     def enroll(self, cid: str, leads: list[tuple[str, str]]) -> list[bool]:
         """Enrol ``(lead_id, email)`` pairs; a lead already in the campaign keeps its place (False)."""
         camp = self._campaigns.get(cid)
@@ -351,7 +509,8 @@ class Outreach:
                 out.append(False)
                 continue
             table.put(key, {"campaign": cid, "lead": lead, "email": normalize_email(email), "status": "active",
-                            "step": 0, "due": due, "sent_at": [], "replied": False, "enrolled_at": now})
+                            "step": 0, "due": due, "sent_at": [], "replied": False, "enrolled_at": now,
+                            "sender": None, "waiting": None, "accepted": False})
             q.members.append(lead)
             if due is not None:
                 heapq.heappush(q.heap, (due, SEND, lead, 0, None))
@@ -463,7 +622,8 @@ class Outreach:
         """A reply from ``lead`` now, as if the simulated recipient had written it."""
         camp, doc = self._camp_and_enrollment(cid, lead)
         now = self.ctx.now_ts()
-        step = max(0, len(doc["sent_at"]) - 1)
+        step = self._last_sent(doc)
+        step = 0 if step is None else step
         events: list[OutreachEvent] = []
         counters: dict[str, int] = {}
         classes: dict[str, int] = {}
@@ -476,12 +636,13 @@ class Outreach:
     def force_bounce(self, cid: str, lead: str, kind: str = "hard", reason: str | None = None) -> OutreachEvent:
         """Bounce the lead's latest sent message now."""
         camp, doc = self._camp_and_enrollment(cid, lead)
-        if not doc["sent_at"]:
+        step = self._last_sent(doc)
+        if step is None:
             raise Conflict(f"lead {lead} has no sent message to bounce")
         reason = reason or (HARD_BOUNCE_REASONS[0] if kind == "hard" else SOFT_BOUNCE_REASONS[0])
         events: list[OutreachEvent] = []
         counters: dict[str, int] = {}
-        changes = self._apply_bounce(camp, doc, len(doc["sent_at"]) - 1, kind, reason, self.ctx.now_ts(), events, counters)
+        changes = self._apply_bounce(camp, doc, step, kind, reason, self.ctx.now_ts(), events, counters)
         self._enrollments.update(doc.doc_id, changes)
         self._bump(cid, counters)
         self._dispatch(camp, events)
@@ -526,6 +687,9 @@ class Outreach:
         running = camp["status"] == "running"
         steps = camp["steps"]
         nsteps = len(steps)
+        channels = [s.get("channel") for s in steps]
+        sticky = bool(camp.get("sticky"))
+        camp_limit = camp.get("daily_limit")
         table = self._enrollments
         docs = table._docs
         sup = self._suppression._docs
@@ -533,6 +697,7 @@ class Outreach:
         res = self.resolution
         ctx = self.ctx
         draws = _Draws(ctx)
+        draw = self.draw
         message_id = self._message_ids(cid)
         events: list[OutreachEvent] = []
         wanted = self.wants(self) if self.wants is not None else None
@@ -543,7 +708,9 @@ class Outreach:
         classes: dict[str, int] = {}
         deferred: list[tuple] = []
         pools: list[_PoolState] | None = None
-        blocked_until: float | None = None
+        senders: list[_SenderState] = []
+        camp_sent = 0
+        blocked: dict[tuple, float] = {}
         open_at: float | None = None
         pop, push, ceil = heapq.heappop, heapq.heappush, math.ceil
         sent = delivered = opened = 0
@@ -560,8 +727,17 @@ class Outreach:
                 if not running:
                     held.append(item)
                     continue
-                if blocked_until is not None:
-                    deferred.append((blocked_until, rank, lead, step, extra))
+                if step < nsteps and steps[step].get("needs_accept") and not doc.get("accepted"):
+                    # a step only for leads who accepted an invitation: skipped, the sequence goes on
+                    changes = self._next_step(camp, doc, step, now, heap, events, counters, want_completed, message_id)
+                    changes["sent_at"] = doc["sent_at"] + [None]
+                    table.update(key, changes)
+                    continue
+                fixed = doc.get("sender") if sticky else None
+                bkey = (channels[step], fixed)
+                until = blocked.get(bkey)
+                if until is not None:
+                    deferred.append((until, rank, lead, step, extra))
                     continue
                 email = doc["email"]
                 if email in sup:
@@ -580,47 +756,58 @@ class Outreach:
                             held.append(item)
                         continue
                 if pools is None:
-                    pools = self._pool_states(camp, now)
-                pool = None
-                for p in pools:
-                    if p.remaining > 0 and p.senders:
-                        pool = p
-                        break
-                if pool is None:
-                    blocked_until = (math.floor(now / DAY) + 1) * DAY
-                    deferred.append((blocked_until, rank, lead, step, extra))
+                    pools, senders = self._pool_states(camp, now)
+                    if camp_limit is not None:
+                        camp_sent = sum(s.campaigns.get(cid, 0) for s in senders)
+                picked = None
+                if camp_limit is None or camp_sent < camp_limit:
+                    picked = self._pick(pools, channels[step], fixed, now)
+                if picked is None:
+                    if camp_limit is not None and camp_sent >= camp_limit:
+                        until = (math.floor(now / DAY) + 1) * DAY
+                    else:
+                        until = self._blocked_until(pools, channels[step], fixed, now)
+                    blocked[bkey] = until
+                    if until == math.inf:
+                        held.append(item)
+                    else:
+                        deferred.append((until, rank, lead, step, extra))
                     continue
-                sender = pool.senders[pool.rr % len(pool.senders)]
-                pool.rr += 1
+                pool, sender = picked
                 pool.remaining -= 1
                 pool.used += 1
                 pool.sent += 1
+                camp_sent += 1
+                sid = sender.id
+                self._count_send(sender, cid, channels[step], now)
                 mid = message_id(lead, step) if want_ids else None
-                out = draw_email(draws, cid, lead, step)
+                spec = steps[step]
+                out = draw_email(draws, cid, lead, step) if draw is None else draw(draws, cid, lead, step, spec)
                 sent += 1
                 if want_sent:
-                    events.append(OutreachEvent("sent", cid, lead, email, step, now, mid, sender, pool.id))
+                    events.append(OutreachEvent("sent", cid, lead, email, step, now, mid, sid, pool.id))
                 if out.bounce is not None:
                     push(heap, (ceil((now + out.bounce_after) / res) * res, BOUNCE, lead, step, f"{out.bounce}|{out.bounce_reason}"))
                 else:
                     delivered += 1
                     if want_delivered:
-                        events.append(OutreachEvent("delivered", cid, lead, email, step, now, mid, sender, pool.id))
+                        events.append(OutreachEvent("delivered", cid, lead, email, step, now, mid, sid, pool.id))
                     if out.open_after is not None:
                         push(heap, (ceil((now + out.open_after) / res) * res, OPEN, lead, step, None))
                     if out.reply_after is not None:
                         push(heap, (ceil((now + out.reply_after) / res) * res, REPLY, lead, step, out.reply_class))
-                changes = {"step": step + 1, "sent_at": doc["sent_at"] + [now]}
-                if step + 1 < nsteps:
-                    due = now + steps[step + 1]["delay"]
-                    changes["due"] = due
-                    push(heap, (due, SEND, lead, step + 1, None))
+                if spec.get("invite"):
+                    accept = getattr(out, "accept_after", None)
+                    if out.bounce is None and accept is not None:
+                        push(heap, (ceil((now + accept) / res) * res, ACCEPT, lead, step, None))
+                    else:
+                        push(heap, (now + spec.get("invite_timeout", 14 * DAY), EXPIRE, lead, step, None))
+                    changes = {"step": step + 1, "sent_at": doc["sent_at"] + [now], "due": None, "waiting": step}
                 else:
-                    changes["due"] = None
-                    changes["status"] = "completed"
-                    counters["completed"] = counters.get("completed", 0) + 1
-                    if want_completed:
-                        events.append(OutreachEvent("completed", cid, lead, email, step, now, mid))
+                    changes = self._next_step(camp, doc, step, now, heap, events, counters, want_completed, message_id)
+                    changes["sent_at"] = doc["sent_at"] + [now]
+                if sticky and fixed is None:
+                    changes["sender"] = sid
                 table.update(key, changes)
                 continue
             # an outcome of a message already sent (persisted implicitly: see _queues)
@@ -633,8 +820,19 @@ class Outreach:
                 changes = self._apply_bounce(camp, doc, step, kind, reason, now, events, counters)
                 if changes:
                     table.update(key, changes)
-            else:
+            elif rank == REPLY:
                 changes = self._apply_reply(camp, doc, step, extra, now, events, counters, classes)
+                table.update(key, changes)
+            elif doc["status"] == "active" and doc.get("waiting") == step:
+                if rank == ACCEPT:
+                    events.append(OutreachEvent("accepted", cid, lead, doc["email"], step, now, message_id(lead, step)))
+                    changes = self._next_step(camp, doc, step, now, heap, events, counters, True, message_id)
+                    changes.update(accepted=True, waiting=None)
+                    counters["accepted"] = counters.get("accepted", 0) + 1
+                else:
+                    events.append(OutreachEvent("expired", cid, lead, doc["email"], step, now, message_id(lead, step)))
+                    changes = {"status": "expired", "due": None, "waiting": None}
+                    counters["expired"] = counters.get("expired", 0) + 1
                 table.update(key, changes)
         for item in deferred:
             push(heap, item)
@@ -648,12 +846,28 @@ class Outreach:
             for p in pools:
                 if p.sent:
                     self._pools.update(p.id, {"used": p.used, "used_day": day, "rr": p.rr})
+            for s in senders:
+                if s.dirty:
+                    self._save_usage(s, now)
         st_changes: dict[str, Any] = {"processed_until": now, "tick_job": None, "tick_due": None}
         if heap:
             due = max(heap[0][0], now)
             st_changes.update(tick_job=ctx.schedule(self.job_kind, due, {"campaign": cid}), tick_due=due)
         self._bump(cid, counters, classes, st_changes)
         self._dispatch(camp, events)
+
+    def _next_step(self, camp, doc, step, now, heap, events, counters, want_completed, message_id) -> dict:
+        """The lead is done with ``step``: queue the next one, or complete the sequence."""
+        steps = camp["steps"]
+        if step + 1 < len(steps):
+            due = now + steps[step + 1]["delay"]
+            heapq.heappush(heap, (due, SEND, doc["lead"], step + 1, None))
+            return {"step": step + 1, "due": due}
+        counters["completed"] = counters.get("completed", 0) + 1
+        if want_completed:
+            events.append(OutreachEvent("completed", camp.doc_id, doc["lead"], doc["email"], step, now,
+                                        message_id(doc["lead"], step)))
+        return {"step": step + 1, "due": None, "status": "completed"}
 
     # --- internals ------------------------------------------------------------------------------------
     @staticmethod
@@ -670,6 +884,7 @@ class Outreach:
             done = {cid: (st.get("processed_until") or 0.0) for cid, st in self._stats._docs.items()}
             res = self.resolution
             draws = _Draws(self.ctx)
+            steps = {cid: c["steps"] for cid, c in self._campaigns._docs.items()}
             for d in self._enrollments._docs.values():
                 cid = d["campaign"]
                 q = queues.get(cid)
@@ -680,7 +895,9 @@ class Outreach:
                 if d["due"] is not None and d["status"] == "active":
                     q.heap.append((d["due"], SEND, lead, d["step"], None))
                 for step, sent_ts in enumerate(d["sent_at"]):
-                    for item in self._outcome_items(draws, cid, lead, step, sent_ts, res):
+                    if sent_ts is None:  # a skipped step
+                        continue
+                    for item in self._outcome_items(draws, cid, lead, step, sent_ts, res, steps[cid][step]):
                         if item[0] > done.get(cid, 0.0):
                             q.heap.append(item)
             for q in queues.values():
@@ -688,12 +905,20 @@ class Outreach:
             cache["outreach"] = queues
         return queues
 
-    def _outcome_items(self, draws, cid: str, lead: str, step: int, sent_ts: float, res: float) -> list[tuple]:
-        out = draw_email(draws, cid, lead, step)
+    def _outcome_items(self, draws, cid: str, lead: str, step: int, sent_ts: float, res: float,
+                       spec: dict) -> list[tuple]:
+        out = draw_email(draws, cid, lead, step) if self.draw is None else self.draw(draws, cid, lead, step, spec)
         ceil = math.ceil
-        if out.bounce is not None:
-            return [(ceil((sent_ts + out.bounce_after) / res) * res, BOUNCE, lead, step, f"{out.bounce}|{out.bounce_reason}")]
         items = []
+        if spec.get("invite"):
+            accept = getattr(out, "accept_after", None)
+            if out.bounce is None and accept is not None:
+                items.append((ceil((sent_ts + accept) / res) * res, ACCEPT, lead, step, None))
+            else:
+                items.append((sent_ts + spec.get("invite_timeout", 14 * DAY), EXPIRE, lead, step, None))
+        if out.bounce is not None:
+            return items + [(ceil((sent_ts + out.bounce_after) / res) * res, BOUNCE, lead, step,
+                             f"{out.bounce}|{out.bounce_reason}")]
         if out.open_after is not None:
             items.append((ceil((sent_ts + out.open_after) / res) * res, OPEN, lead, step, None))
         if out.reply_after is not None:
@@ -707,6 +932,14 @@ class Outreach:
             q = queues[cid] = _Queue()
         return q
 
+    @staticmethod
+    def _last_sent(doc) -> int | None:
+        """Index of the lead's latest sent step (skipped steps have no send time)."""
+        for i in range(len(doc["sent_at"]) - 1, -1, -1):
+            if doc["sent_at"][i] is not None:
+                return i
+        return None
+
     def _camp_and_enrollment(self, cid: str, lead: str):
         camp = self._campaigns.get(cid)
         if camp is None:
@@ -716,20 +949,90 @@ class Outreach:
             raise NotFound(f"lead {lead} is not enrolled in campaign {cid}")
         return camp, doc
 
-    def _pool_states(self, camp: dict, now: float) -> list[_PoolState]:
+    def _pool_states(self, camp: dict, now: float) -> tuple[list[_PoolState], list[_SenderState]]:
+        """The campaign's pools (in order) with their ready senders, and every sender state built."""
         wanted = camp.get("pools")
+        only = camp.get("senders")
+        only = None if only is None else set(only)
         day = self._day(now)
-        active: dict[str, list[str]] = {}
+        policy = self.policy
+        usage = self._usage
+        ready: dict[str, list[_SenderState]] = {}
+        states: list[_SenderState] = []
         for s in self.senders():
-            if s["status"] == "active":
-                active.setdefault(s["pool"], []).append(s.doc_id)
+            sid = s.doc_id
+            if only is not None and sid not in only:
+                continue
+            rules = policy(self, s, camp) if policy is not None else {}
+            if not rules.get("ready", s["status"] == "active"):
+                continue
+            daily = rules.get("daily_limit", s.get("daily_limit"))
+            caps = rules.get("weekly_caps", s.get("weekly_caps"))
+            spacing = rules.get("spacing", s.get("spacing") or self.spacing)
+            state = _SenderState(sid, daily, caps, spacing, usage.get(sid), day, now)
+            states.append(state)
+            ready.setdefault(s["pool"], []).append(state)
         out = []
         for p in self.pools():
             if wanted is not None and p.doc_id not in wanted:
                 continue
             used = p["used"] if p["used_day"] == day else 0
-            out.append(_PoolState(p.doc_id, max(0, p["daily_capacity"] - used), used, active.get(p.doc_id, []), p["rr"]))
-        return out
+            cap = p["daily_capacity"]
+            remaining = math.inf if cap is None else max(0, cap - used)
+            out.append(_PoolState(p.doc_id, remaining, used, ready.get(p.doc_id, []), p["rr"]))
+        return out, states
+
+    @staticmethod
+    def _pick(pools: list[_PoolState], channel, fixed, now: float):
+        """(pool, sender) for the next send: pools in order, senders round-robin, the first one free now."""
+        for p in pools:
+            if p.remaining <= 0 or not p.senders:
+                continue
+            cands = p.senders
+            n = len(cands)
+            for i in range(n):
+                s = cands[(p.rr + i) % n]
+                if fixed is not None and s.id != fixed:
+                    continue
+                if s.free(channel, now):
+                    p.rr += i + 1
+                    return p, s
+        return None
+
+    def _blocked_until(self, pools: list[_PoolState], channel, fixed, now: float) -> float:
+        """When a send that found no free sender should be tried again."""
+        midnight = (math.floor(now / DAY) + 1) * DAY
+        at = math.inf
+        found = False
+        for p in pools:
+            if not p.senders:
+                continue
+            for s in p.senders:
+                if fixed is not None and s.id != fixed:
+                    continue
+                found = True
+                at = min(at, midnight if p.remaining <= 0 else s.free_at(channel, now))
+        if not found:  # no ready sender (or none left in a pool with capacity): readiness may change any time
+            return min(midnight, now + self.ready_retry) if self.policy is not None else midnight
+        return max(at, now)
+
+    def _count_send(self, s: _SenderState, cid: str, channel, now: float) -> None:
+        s.used += 1
+        s.count += 1
+        s.campaigns[cid] = s.campaigns.get(cid, 0) + 1
+        if channel is not None:
+            s.weekly.setdefault(channel, []).append(now)
+        if s.spacing:
+            lo, hi = s.spacing
+            s.next_at = now + round(stream(self.ctx.seed, self.ctx.vendor, "spacing", s.id, s.count).uniform(lo, hi), 3)
+        s.dirty = True
+
+    def _save_usage(self, s: _SenderState, now: float) -> None:
+        old = self._usage.get(s.id) or {}
+        keep = self._day(now) - USAGE_DAYS
+        days = {d: v for d, v in (old.get("days") or {}).items() if int(d) > keep}
+        days[str(s.day)] = {"total": s.used, "campaigns": s.campaigns}
+        self._usage.put(s.id, {"days": days, "channels": s.weekly, "next_at": s.next_at, "count": s.count})
 
     def _apply_bounce(self, camp, doc, step, kind, reason, now, events, counters) -> dict:
         cid, lead, email = camp.doc_id, doc["lead"], doc["email"]
@@ -739,11 +1042,10 @@ class Outreach:
         events.append(OutreachEvent("bounced", cid, lead, email, step, now, self.message_id(cid, lead, step),
                                     bounce=kind, reason=reason))
         changes: dict[str, Any] = {}
-        if kind == "hard":
-            if self.hard_bounce_suppresses and email not in self._suppression:
-                self._suppression.put(email, {"reason": "hard_bounce", "source": "bounce", "at": now})
-            if doc["status"] in ("active", "completed"):
-                changes.update(status="bounced", due=None)
+        if kind == "hard" and self.hard_bounce_suppresses and email and email not in self._suppression:
+            self._suppression.put(email, {"reason": "hard_bounce", "source": "bounce", "at": now})
+        if (kind == "hard" or self.soft_bounce_stops) and doc["status"] in ("active", "completed"):
+            changes.update(status="bounced", due=None, waiting=None)
         return changes
 
     def _apply_reply(self, camp, doc, step, classification, now, events, counters, classes, text=None) -> dict:
@@ -764,10 +1066,10 @@ class Outreach:
         if classification == "unsubscribe":
             counters["unsubscribed"] = counters.get("unsubscribed", 0) + 1
             stops = True
-            if self.unsubscribe_suppresses and email not in self._suppression:
+            if self.unsubscribe_suppresses and email and email not in self._suppression:
                 self._suppression.put(email, {"reason": "unsubscribe", "source": "reply", "at": now})
         if stops and doc["status"] in ("active", "completed"):
-            changes.update(status="unsubscribed" if classification == "unsubscribe" else "replied", due=None)
+            changes.update(status="unsubscribed" if classification == "unsubscribe" else "replied", due=None, waiting=None)
         events.append(OutreachEvent("replied", cid, lead, email, step, now, reply["message_id"],
                                     reply={"id": rid, **reply}))
         return changes

@@ -22,7 +22,7 @@ SPEC = VendorSpec(
     name="puffle", title="Puffle", mounts=["/puffle/api"], roots=["/api"], blueprint=blueprint, errors=PuffleErrors(),
     new_key=lambda ids: ids.hex("pk_live_", 64), placeholder_keys=PLACEHOLDER_KEYS, rate_limits=rate_limits,
     webhooks=PuffleWebhooks(),
-    jobs={"puffle.launch": launch.launch_task, "puffle.pump": engine.pump, "puffle.event": engine.event,
+    jobs={"puffle.launch": launch.launch_task, engine.TICK_JOB: engine.tick,
           "puffle.ai_generate": campaigns.run_ai_generation, "puffle.ai_examples": ai.examples_ready,
           "puffle.domain_check": senders.domain_check, "puffle.linkedin_connect": senders.complete_connect,
           "puffle.context_ready": account.context_ready},

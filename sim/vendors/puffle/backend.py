@@ -25,10 +25,20 @@ Decisions where the spec leaves a choice open (they go to the README):
 - ``stats`` is null for a never-launched draft without leads, ``{"total": <roster size>}`` for a draft
   with leads, and after launch every counter (current prospect statuses, plus ``contacted`` = leads that
   left ``pending``) with ``total`` fixed at launch.
-- Sending is staggered: each active campaign has one pump job that sends at most one message per sender
-  every 2-6 minutes, round-robin, bounded by operating hours, the campaign daily limit (email), the
-  per-account daily limit (campaign override, else the account's, else 30) shared across campaigns, and
-  LinkedIn weekly caps over a rolling 7 days (free 80/100, premium 100/150, account overrides).
+- Sending runs on the shared outreach engine (``sim.core.outreach``; see ``engine.py``). It is staggered: one
+  sender sends at most one message every 2-6 minutes (drawn per send, across all its campaigns), senders take
+  turns round-robin, and a lead's follow-ups come from the sender that first wrote to it. The first sends
+  of a campaign start 2-6 minutes after it goes active. Sends are bounded by operating hours, the campaign
+  daily limit (email), the per-account daily limit (campaign override, else the account's, else 30) shared
+  across campaigns, and LinkedIn weekly caps over a rolling 7 days (free 80/100, premium 100/150, account
+  overrides; emails count toward ``weekly_messages_sent``). A sender that is not ready (email: ``active``, or
+  ``warming`` with ``allow_warming_accounts``, plus an inbox; LinkedIn: ``connected`` and upstream) holds its
+  sends, re-checked hourly and whenever settings or senders change. Days are UTC days.
+- A delay node before ``end`` does not hold a lead back: it is ``completed`` when its last message is sent.
+  Consecutive delay nodes add up (each at least one minute). Recipient outcomes land on whole simulated
+  minutes. Leads are sent in due-time order (leads due at the same time in id order), not roster order.
+- A soft bounce is terminal like a hard one (``bounced``); only a hard bounce and an ``unsubscribe`` reply
+  add the address to the suppression list. A lead already on it when its send comes due is ``cancelled``.
 - ``operating_hours`` is echoed as given. It is enforced when it maps weekday names (``monday`` or ``mon``)
   to ``{"start": "HH:MM", "end": "HH:MM"}`` (optionally ``"enabled": false``) or to null/false for a day
   off, in the ``timezone`` key of the object or else the workspace timezone.
@@ -197,46 +207,6 @@ def touch(ctx, camp: dict, **changes: Any) -> dict:
     return ctx.table("campaigns").update(camp["id"], changes)
 
 
-# --- usage (account level, shared by every campaign) -----------------------------------------------------
-def usage(ctx, aid: str) -> dict:
-    return ctx.table("usage").get(aid) or {"connections": [], "messages": [], "days": {}}
-
-
-def weekly_usage(ctx, aid: str, now: float | None = None) -> tuple[int, int]:
-    now = ctx.now_ts() if now is None else now
-    u = usage(ctx, aid)
-    since = now - 7 * 86400
-    return (sum(1 for t in u["connections"] if t > since), sum(1 for t in u["messages"] if t > since))
-
-
-def sent_on(ctx, aid: str, day: str) -> int:
-    return usage(ctx, aid)["days"].get(day, {}).get("total", 0)
-
-
-def record_send(ctx, aid: str, cid: str, kind: str) -> None:
-    """Count one send against the account: daily totals per campaign, LinkedIn actions for the 7-day caps."""
-    now = ctx.now_ts()
-    u = usage(ctx, aid)
-    since = now - 7 * 86400
-    conns = [t for t in u["connections"] if t > since]
-    msgs = [t for t in u["messages"] if t > since]
-    if kind == "connection_request":
-        conns.append(now)
-    elif kind in ("message", "email"):
-        msgs.append(now)
-    today = day_of(now)
-    days = {d: v for d, v in u["days"].items() if d >= day_of(now - 31 * 86400)}
-    entry = dict(days.get(today, {"total": 0, "campaigns": {}}))
-    entry["total"] += 1
-    entry["campaigns"] = {**entry["campaigns"], cid: entry["campaigns"].get(cid, 0) + 1}
-    days[today] = entry
-    ctx.table("usage").put(aid, {"connections": conns, "messages": msgs, "days": days})
-
-
-def campaign_sent_on(ctx, aid: str, cid: str, day: str) -> int:
-    return usage(ctx, aid)["days"].get(day, {}).get("campaigns", {}).get(cid, 0)
-
-
 # --- stats -----------------------------------------------------------------------------------------------
 def count_statuses(ctx, cid: str) -> dict[str, int]:
     counts: dict[str, int] = {}
@@ -273,15 +243,6 @@ def set_prospect_status(ctx, camp: dict, p: dict, status: str, **changes: Any) -
         counts[status] = counts.get(status, 0) + 1
         camp = ctx.table("campaigns").update(camp["id"], {"counts": counts})
     return camp, pdoc
-
-
-def suppressed(ctx, email: str | None) -> bool:
-    return bool(email) and ctx.table("suppression").get(email.lower()) is not None
-
-
-def suppress(ctx, email: str | None, reason: str) -> None:
-    if email:
-        ctx.table("suppression").put(email.lower(), {"reason": reason, "at": ctx.now_ts()})
 
 
 def billing(ctx) -> dict:

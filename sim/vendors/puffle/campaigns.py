@@ -7,7 +7,7 @@ from typing import Any
 
 from sim.core.errors import BadRequest, NotFound, PaymentRequired
 from sim.vendors.puffle import backend as b
-from sim.vendors.puffle import billing
+from sim.vendors.puffle import billing, engine
 
 EDITABLE_LATE = ("name", "operating_hours", "daily_limit")
 DRAFT_ONLY = ("skip_other_campaigns", "stop_on_reply", "open_tracking", "signature")
@@ -43,7 +43,7 @@ def create_campaign(ctx, body: dict) -> dict:
            "skip_other_campaigns": body.get("skip_other_campaigns", False) if not email else None,
            "operating_hours": body.get("operating_hours"), "created_at": now, "updated_at": now,
            "sender_ids": sender_ids, "account_limits": {}, "total": None, "counts": {}, "launch": None,
-           "pause_reason": None, "last_synced_at": None, "launch_started_at": None, "pump_job": None, "lanes": {},
+           "pause_reason": None, "last_synced_at": None, "launch_started_at": None,
            "messages_sent": 0}
     ctx.table("campaigns").put(cid, doc)
     first = "email" if email else "connection_request"
@@ -85,14 +85,16 @@ def update_campaign(ctx, camp: dict, body: dict) -> dict:
             new_nodes = plan_sequence(ctx, camp, body["sequence_nodes"])
     if new_nodes is not None:
         replace_sequence(ctx, camp, new_nodes)
-    return b.touch(ctx, camp, **changes)
+    camp = b.touch(ctx, camp, **changes)
+    if not draft and {"operating_hours", "daily_limit", "account_limits"} & set(changes):
+        engine.campaign_changed(ctx, camp)
+    return camp
 
 
 def delete_campaign(ctx, camp: dict) -> None:
     cid = camp["id"]
-    if camp.get("pump_job"):
-        ctx.cancel(camp["pump_job"])
-    for name in (f"prospects/{cid}", f"nodes/{cid}", f"messages/{cid}", f"queue/{cid}"):
+    engine.forget(ctx, cid)
+    for name in (f"prospects/{cid}", f"nodes/{cid}", f"messages/{cid}"):
         ctx.table(name).truncate()
     ctx.table("campaigns").remove(cid)
 

@@ -62,7 +62,9 @@ def controls():
         changes = {k: body[k] for k in keys if k in body}
         if body.get("warmup_status") == "warming" and not acc.get("warmup_started_at"):
             changes["warmup_started_at"] = ctx.now_ts()
-        return s.sender(ctx, ctx.table("senders").update(aid, {**changes, "updated_at": ctx.now_ts()}))
+        doc = ctx.table("senders").update(aid, {**changes, "updated_at": ctx.now_ts()})
+        engine.limits_changed(ctx)
+        return s.sender(ctx, doc)
 
     @control(bp, "/campaigns/<cid>/prospects/<pid>/reply", methods=["POST"])
     def inject_reply(ctx, cid, pid):
@@ -73,12 +75,7 @@ def controls():
         if p["status"] in ("pending", "cancelled", "replied", "bounced"):
             raise Invalid(f"prospect is {p['status']}; only contacted leads can reply",
                           fields=[FieldError("status", "value", "lead has not been contacted")])
-        account = p.get("_sender") or (camp.get("sender_ids") or [None])[0]
-        sent = [m for m in b.messages(ctx, cid) if m["prospect_id"] == pid and m["status"] == "sent"]
-        msg = max(sent, key=lambda m: m["sent_at"]) if sent else None
-        engine.event(ctx, {"campaign_id": cid, "prospect_id": pid, "kind": "reply", "class": body.get("class", "interested"),
-                           "node_id": msg["node_id"] if msg else None, "account_id": account,
-                           "message_id": msg["id"] if msg else None})
+        engine.outreach(ctx).inject_reply(cid, pid, body.get("class", "interested"))
         return {"prospect": s.prospect(ctx, b.prospects(ctx, cid).get(pid))}
 
     @control(bp, "/campaigns/<cid>/prospects/<pid>/bounce", methods=["POST"])
@@ -89,8 +86,8 @@ def controls():
         if camp["type"] != "email" or p["status"] in ("pending", "cancelled", "replied", "bounced"):
             raise Invalid("only contacted leads of email campaigns can bounce",
                           fields=[FieldError("status", "value", "lead has not been emailed")])
-        engine.event(ctx, {"campaign_id": cid, "prospect_id": pid, "kind": "bounce", "hard": body.get("hard", True) is not False,
-                           "reason": "550 5.1.1 The email account that you tried to reach does not exist"})
+        engine.outreach(ctx).force_bounce(cid, pid, "hard" if body.get("hard", True) is not False else "soft",
+                                          "550 5.1.1 The email account that you tried to reach does not exist")
         return {"prospect": s.prospect(ctx, b.prospects(ctx, cid).get(pid))}
 
     @control(bp, "/account", methods=["PATCH"])

@@ -1,191 +1,224 @@
-"""Puffle's sending engine: staggered sends per sender, daily and weekly caps, operating hours, outcomes.
+"""Puffle's sending on the shared outreach engine (``sim.core.outreach``).
 
-Each active campaign owns one pump job. A lead whose next node is sendable waits in a lane: ``fresh`` until
-its first send (any sender may take it, round-robin), then the lane of the sender that first wrote to it.
-Each pump sends at most one message per ready sender, then re-arms 2-6 minutes later. Delays and recipient
-outcomes (bounce, reply, connection accepted, timeout) are per-lead jobs of kind ``puffle.event``.
+At launch (``launching -> active``) a campaign becomes an engine campaign: its sendable nodes become steps
+(the delay nodes before a step add up to its delay, each at least one minute), its senders the only ones it may
+use (sticky: a lead's follow-ups come from the sender that first wrote to it), its ``operating_hours`` the
+sending window and its ``daily_limit`` (email) the campaign cap. The engine enforces the per-account daily limit
+shared by every campaign, LinkedIn weekly caps over a rolling 7 days (channels ``connection`` and ``message``;
+emails count as messages), 2-6 minutes between two sends of one sender, and sender readiness; Puffle's rules
+come in through the engine's hooks (``policy``, ``draw``) and its events become prospect statuses, generated
+messages and inbox conversations here.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sim.core.clock import next_midnight
+from sim.core.outreach import Outcome, Outreach
 from sim.core.recipients import draw_email, reply_text
 from sim.vendors.puffle import backend as b
 from sim.vendors.puffle import inbox
 
+TICK_JOB = "puffle.outreach_tick"
+POOL = "puffle"
 ACCEPT_TIMEOUT = 14 * 86400
 STAGGER = (120.0, 360.0)
-BLOCKED_RETRY = 3600.0
+MIN_DELAY = 60
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CHANNEL = {"email": "message", "message": "message", "connection_request": "connection"}
+STATUS_AFTER_SEND = {"email": "sent", "connection_request": "connection_sent", "message": "message_sent"}
+WANTS = frozenset(("sent", "completed", "skipped"))
+STOPPED = ("replied", "bounced", "cancelled")
 
 
-# --- lanes ---------------------------------------------------------------------------------------------------
-def lane_size(camp: dict, lane: str) -> int:
-    head, tail = (camp.get("lanes") or {}).get(lane, (0, 0))
-    return tail - head
+def outreach(ctx) -> Outreach:
+    return Outreach(ctx, job_kind=TICK_JOB, on_events=on_events, wants=lambda engine: WANTS, resolution=60.0,
+                    draw=draw, policy=policy, spacing=STAGGER, soft_bounce_stops=True)
 
 
-def enqueue(ctx, camp: dict, pid: str, lane: str) -> dict:
-    lanes = dict(camp.get("lanes") or {})
-    head, tail = lanes.get(lane, (0, 0))
-    ctx.table(f"queue/{camp['id']}").put(f"{lane}:{tail:09d}", {"pid": pid})
-    lanes[lane] = (head, tail + 1)
-    camp = ctx.table("campaigns").update(camp["id"], {"lanes": lanes})
-    if camp["status"] == "active" and not camp.get("pump_job"):
-        camp = arm(ctx, camp, ctx.now_ts() + stagger(ctx, camp))
-    return camp
+def tick(ctx, args: dict) -> None:
+    """Job ``puffle.outreach_tick``."""
+    outreach(ctx).tick(args)
 
 
-def peek(ctx, camp: dict, lane: str) -> str | None:
-    head, tail = (camp.get("lanes") or {}).get(lane, (0, 0))
-    queue = ctx.table(f"queue/{camp['id']}")
-    while head < tail:
-        doc = queue.get(f"{lane}:{head:09d}")
-        if doc is not None:
-            return doc["pid"]
-        head += 1
-    return None
-
-
-def pop(ctx, camp: dict, lane: str) -> dict:
-    lanes = dict(camp.get("lanes") or {})
-    head, tail = lanes.get(lane, (0, 0))
-    ctx.table(f"queue/{camp['id']}").remove(f"{lane}:{head:09d}")
-    lanes[lane] = (head + 1, tail)
-    return ctx.table("campaigns").update(camp["id"], {"lanes": lanes})
-
-
-def queued(camp: dict) -> int:
-    return sum(t - h for h, t in (camp.get("lanes") or {}).values())
-
-
-# --- pump --------------------------------------------------------------------------------------------------
-def stagger(ctx, camp: dict) -> float:
-    rng = ctx.rng("stagger", camp["id"], camp.get("pump_token", 0))
-    return round(rng.uniform(*STAGGER), 3)
-
-
-def arm(ctx, camp: dict, due: float) -> dict:
-    if camp.get("pump_job"):
-        ctx.cancel(camp["pump_job"])
-    token = camp.get("pump_token", 0) + 1
-    job = ctx.schedule("puffle.pump", due, {"campaign_id": camp["id"], "token": token})
-    return ctx.table("campaigns").update(camp["id"], {"pump_job": job, "pump_token": token})
-
-
-def disarm(ctx, camp: dict) -> dict:
-    if camp.get("pump_job"):
-        ctx.cancel(camp["pump_job"])
-    return ctx.table("campaigns").update(camp["id"], {"pump_job": None})
-
-
-def start(ctx, camp: dict, pids: list[str]) -> dict:
-    """launching -> active: put every lead on its first node and arm the pump."""
-    for pid in pids:
-        p = b.prospects(ctx, camp["id"]).get(pid)
-        if p is not None and p["status"] == "pending":
-            camp = advance(ctx, camp, p, 0)
-    return check_done(ctx, camp)
-
-
-def pump(ctx, args: dict) -> None:
-    camp = ctx.table("campaigns").get(args["campaign_id"])
-    if camp is None or camp["status"] != "active" or camp.get("pump_token") != args["token"]:
-        return
-    camp = ctx.table("campaigns").update(camp["id"], {"pump_job": None})
-    now = ctx.now_ts()
-    open_now, next_open = hours_window(ctx, camp, now)
-    if not open_now:
-        if queued(camp) and next_open is not None:
-            arm(ctx, camp, next_open)
-        return
-    senders = [s for s in (ctx.table("senders").get(i) for i in camp.get("sender_ids", [])) if s]
-    sent = 0
-    if senders:
-        shift = camp.get("pump_token", 0) % len(senders)
-        for acc in senders[shift:] + senders[:shift]:
-            if not b.sender_ready(ctx, acc):
-                continue
-            camp, did = send_one(ctx, camp, acc)
-            sent += did
-            if camp["status"] != "active":
-                return
-    if not queued(camp):
-        return
-    if sent:
-        arm(ctx, camp, now + stagger(ctx, camp))
-    else:
-        arm(ctx, camp, min(next_midnight(now) + 60, now + BLOCKED_RETRY))
-
-
-def send_one(ctx, camp: dict, acc: dict) -> tuple[dict, int]:
-    for lane in (acc["id"], "fresh"):
-        pid = peek(ctx, camp, lane)
-        if pid is None:
-            continue
-        camp = ctx.table("campaigns").get(camp["id"])
-        p = b.prospects(ctx, camp["id"]).get(pid)
-        nodes = b.ordered_nodes(ctx, camp["id"])
-        if p is None or p["status"] in b.TERMINAL or p["_step"] >= len(nodes):
-            camp = pop(ctx, camp, lane)
-            return send_one(ctx, camp, acc)
-        node = nodes[p["_step"]]
-        if not has_capacity(ctx, camp, acc, node):
-            return camp, 0
-        camp = pop(ctx, camp, lane)
-        return deliver(ctx, camp, p, node, acc), 1
-    return camp, 0
-
-
-def has_capacity(ctx, camp: dict, acc: dict, node: dict) -> bool:
-    now = ctx.now_ts()
-    today = b.day_of(now)
-    if b.sent_on(ctx, acc["id"], today) >= b.account_daily_limit(acc, camp):
-        return False
-    if camp["type"] == "email":
-        limit = camp.get("daily_limit")
-        if limit and sum(b.campaign_sent_on(ctx, s, camp["id"], today) for s in camp.get("sender_ids", [])) >= limit:
-            return False
-        return True
-    conns, msgs = b.weekly_usage(ctx, acc["id"], now)
-    cap_conn, cap_msg = b.weekly_limits(acc)
-    kind = linkedin_action(node)
-    return conns < cap_conn if kind == "connection_request" else msgs < cap_msg
-
-
+# --- campaign -> engine ------------------------------------------------------------------------------------
 def linkedin_action(node: dict) -> str:
     if node["type"] == "ai":
         return (node.get("ai_node") or {}).get("output_type") or "message"
     return node["type"]
 
 
-# --- one lead ------------------------------------------------------------------------------------------------
-def advance(ctx, camp: dict, p: dict, step: int) -> dict:
-    """Walk the sequence from ``step``: a delay schedules a wake-up, a sendable node queues, ``end`` completes."""
-    nodes = b.ordered_nodes(ctx, camp["id"])
-    allowed = ("email", "ai") if camp["type"] == "email" else ("connection_request", "message", "ai")
-    while step < len(nodes):
-        node = nodes[step]
+def steps_of(ctx, camp: dict) -> list[dict]:
+    """The engine steps of the campaign's sequence (sendable nodes of its channel, delays folded in)."""
+    from sim.vendors.puffle.campaigns import delay_seconds
+    email = camp["type"] == "email"
+    allowed = ("email", "ai") if email else ("connection_request", "message", "ai")
+    steps, delay = [], 0.0
+    for node in b.ordered_nodes(ctx, camp["id"]):
         if node["type"] == "delay":
-            from sim.vendors.puffle.campaigns import delay_seconds
-            b.prospects(ctx, camp["id"]).update(p["id"], {"_step": step + 1, "current_node_id": node["id"]})
-            ctx.schedule("puffle.event", ctx.now_ts() + max(60, delay_seconds(node)),
-                         {"campaign_id": camp["id"], "prospect_id": p["id"], "kind": "step", "step": step + 1})
-            return camp
-        if node["type"] == "end":
+            delay += max(MIN_DELAY, delay_seconds(node))
+        elif node["type"] == "end":
             break
-        if node["type"] in allowed:
-            if camp["type"] == "linkedin" and linkedin_action(node) == "message" and p["status"] not in ("connected", "message_sent"):
-                step += 1  # LinkedIn only lets you message connections
-                continue
-            b.prospects(ctx, camp["id"]).update(p["id"], {"_step": step})
-            return enqueue(ctx, camp, p["id"], p.get("_sender") or "fresh")
-        step += 1
-    camp, _ = b.set_prospect_status(ctx, camp, p, "completed", current_node_id=None, _step=len(nodes))
+        elif node["type"] in allowed:
+            action = "email" if email else linkedin_action(node)
+            step = {"delay": delay, "node_id": node["id"], "action": action, "channel": CHANNEL.get(action, "message")}
+            if action == "connection_request":
+                step.update(invite=True, invite_timeout=ACCEPT_TIMEOUT)
+            elif not email:
+                step["needs_accept"] = True  # LinkedIn only lets you message connections
+            steps.append(step)
+            delay = 0.0
+    if steps:  # the first sends start one stagger after the campaign goes active
+        steps[0]["delay"] += round(ctx.rng("stagger", camp["id"]).uniform(*STAGGER), 3)
+    return steps
+
+
+def start(ctx, camp: dict, pids: list[str]) -> dict:
+    """launching -> active: enrol every lead in the engine campaign and start sending."""
+    engine = outreach(ctx)
+    if engine.pool(POOL) is None:
+        engine.put_pool(POOL, daily_capacity=None)
+    for sid in camp.get("sender_ids", []):
+        if engine.sender(sid) is None:
+            engine.put_sender(sid, pool=POOL)
+    cid = camp["id"]
+    engine.delete_campaign(cid)
+    engine.create_campaign(cid, steps=steps_of(ctx, camp), window=window_of(ctx, camp), pools=[POOL],
+                           senders=list(camp.get("sender_ids", [])), sticky=True,
+                           daily_limit=camp.get("daily_limit") if camp["type"] == "email" else None)
+    roster = b.prospects(ctx, cid)
+    leads = [(pid, p.get("email")) for pid in pids if (p := roster.get(pid)) is not None and p["status"] == "pending"]
+    engine.enroll(cid, leads)
+    engine.start(cid)
     return check_done(ctx, camp)
+
+
+def pause(ctx, camp: dict) -> None:
+    outreach(ctx).pause(camp["id"])
+
+
+def resume(ctx, camp: dict) -> None:
+    engine = outreach(ctx)
+    if engine.campaign(camp["id"]) is not None:
+        engine.start(camp["id"])
+
+
+def forget(ctx, cid: str) -> None:
+    outreach(ctx).delete_campaign(cid)
+
+
+def campaign_changed(ctx, camp: dict) -> None:
+    """Carry a live campaign's operating hours and daily limit (PATCH) into the engine."""
+    engine = outreach(ctx)
+    if engine.campaign(camp["id"]) is None:
+        return
+    engine.update_campaign(camp["id"], daily_limit=camp.get("daily_limit") if camp["type"] == "email" else None)
+    engine.set_window(camp["id"], window_of(ctx, camp))
+
+
+def limits_changed(ctx) -> None:
+    """Timezone, account limits or sender readiness changed: re-plan every live campaign."""
+    engine = outreach(ctx)
+    for camp in ctx.table("campaigns"):
+        if engine.campaign(camp["id"]) is not None:
+            engine.set_window(camp["id"], window_of(ctx, camp))
+    engine.wake()
+
+
+# --- hooks ---------------------------------------------------------------------------------------------------
+def policy(engine: Outreach, sender: dict, ecamp: dict) -> dict:
+    """Readiness and limits of one account for one campaign, read fresh from Puffle's own records."""
+    ctx = engine.ctx
+    acc = ctx.table("senders").get(sender.doc_id)
+    if acc is None:
+        return {"ready": False}
+    camp = ctx.table("campaigns").get(ecamp.doc_id)
+    rules = {"ready": b.sender_ready(ctx, acc), "daily_limit": b.account_daily_limit(acc, camp), "weekly_caps": None}
+    if acc["type"] != "email":
+        conn, msg = b.weekly_limits(acc)
+        rules["weekly_caps"] = {"connection": conn, "message": msg}
+    return rules
+
+
+def draw(draws, cid: str, lead: str, step: int, spec: dict):
+    """Email outcomes from the profile's email section; LinkedIn ones from its ``linkedin`` section."""
+    action = spec.get("action", "email")
+    if action == "email":
+        return draw_email(draws, cid, lead, spec["node_id"])
+    linkedin = draws.profile.get("linkedin", {})
+    rng = draws.rng("linkedin", cid, lead, spec["node_id"])
+    if action == "connection_request":
+        if rng.random() < linkedin.get("connection_accept_rate", 0.3):
+            low, high = linkedin.get("accept_delay_hours", (2, 96))
+            return Outcome(accept_after=round(rng.uniform(low, high) * 3600, 3))
+        return Outcome()
+    if rng.random() < linkedin.get("message_reply_rate", 0.1):
+        return Outcome(reply_after=round(rng.uniform(1, 72) * 3600, 3), reply_class=pick_class(draws.profile, rng))
+    return Outcome()
+
+
+def pick_class(profile: dict, rng) -> str:
+    weights = profile.get("email", {}).get("reply_classes") or {"interested": 1.0}
+    x = rng.random() * sum(weights.values())
+    for name, w in weights.items():
+        x -= w
+        if x < 0:
+            return name
+    return next(iter(weights))
+
+
+# --- engine events -> prospects, messages, inbox ----------------------------------------------------------------
+def on_events(engine: Outreach, ecamp: dict, events: list) -> None:
+    ctx = engine.ctx
+    cid = ecamp.doc_id
+    camp = ctx.table("campaigns").get(cid)
+    if camp is None:
+        return
+    roster = b.prospects(ctx, cid)
+    nodes = b.nodes_table(ctx, cid)
+    steps = ecamp["steps"]
+    for ev in events:
+        p = roster.get(ev.lead)
+        if p is None:
+            continue
+        spec = steps[ev.step] if ev.step < len(steps) else {}
+        kind = ev.kind
+        if kind == "sent":
+            node = nodes.get(spec["node_id"])
+            content(ctx, camp, p, node)
+            camp = ctx.table("campaigns").update(cid, {"messages_sent": camp.get("messages_sent", 0) + 1})
+            camp, _ = b.set_prospect_status(ctx, camp, p, STATUS_AFTER_SEND.get(spec["action"], "message_sent"),
+                                            current_node_id=node["id"], _sender=ev.sender, _step=ev.step)
+        elif kind == "completed":
+            camp, _ = b.set_prospect_status(ctx, camp, p, "completed", current_node_id=None)
+        elif kind == "accepted":
+            if p["status"] == "connection_sent":
+                camp, _ = b.set_prospect_status(ctx, camp, p, "connected")
+        elif kind == "expired":
+            if p["status"] == "connection_sent":
+                camp, _ = b.set_prospect_status(ctx, camp, p, "timed_out", current_node_id=None)
+        elif kind == "skipped":
+            camp, _ = b.set_prospect_status(ctx, camp, p, "cancelled", current_node_id=None)
+        elif kind == "bounced":
+            if p["status"] not in STOPPED:
+                camp, _ = b.set_prospect_status(ctx, camp, p, "bounced", bounced_at=ev.at)
+        elif kind == "replied" and p["status"] not in STOPPED:
+            replied(ctx, engine, camp, p, spec, ev)
+            camp = ctx.table("campaigns").get(cid)
+    check_done(ctx, camp)
+
+
+def replied(ctx, engine: Outreach, camp: dict, p: dict, spec: dict, ev) -> None:
+    node_id = spec.get("node_id")
+    text = ev.reply.get("text") or reply_text(ctx, ev.reply["classification"], camp["id"], p["id"], node_id,
+                                              company=p.get("company"))
+    camp, p = b.set_prospect_status(ctx, camp, p, "replied", replied_at=ev.at)
+    enrolled = engine.enrollment(camp["id"], p["id"]) or {}
+    account = enrolled.get("sender") or p.get("_sender") or (camp.get("sender_ids") or [None])[0]
+    from sim.vendors.puffle.campaigns import message_key
+    msg = b.messages(ctx, camp["id"]).get(message_key(p["id"], node_id)) if node_id else None
+    inbox.record_reply(ctx, camp, p, account, msg["id"] if msg else None, text)
 
 
 def content(ctx, camp: dict, p: dict, node: dict) -> dict:
@@ -204,100 +237,48 @@ def content(ctx, camp: dict, p: dict, node: dict) -> dict:
     return msg
 
 
-def deliver(ctx, camp: dict, p: dict, node: dict, acc: dict) -> dict:
-    """Send ``node`` to lead ``p`` from ``acc`` and draw what the recipient does."""
-    now = ctx.now_ts()
-    msg = content(ctx, camp, p, node)
-    action = "email" if camp["type"] == "email" else linkedin_action(node)
-    b.record_send(ctx, acc["id"], camp["id"], action)
-    camp = ctx.table("campaigns").update(camp["id"], {"messages_sent": camp.get("messages_sent", 0) + 1})
-    base = {"campaign_id": camp["id"], "prospect_id": p["id"], "node_id": node["id"], "account_id": acc["id"],
-            "message_id": msg["id"]}
-    if camp["type"] == "email":
-        camp, p = b.set_prospect_status(ctx, camp, p, "sent", current_node_id=node["id"], _sender=acc["id"])
-        outcome = draw_email(ctx, camp["id"], p["id"], node["id"])
-        if outcome.bounce:
-            ctx.schedule("puffle.event", now + outcome.bounce_after,
-                         {**base, "kind": "bounce", "hard": outcome.bounce == "hard", "reason": outcome.bounce_reason})
-        elif outcome.reply_after is not None:
-            ctx.schedule("puffle.event", now + outcome.reply_after, {**base, "kind": "reply", "class": outcome.reply_class})
-        return advance(ctx, camp, p, p["_step"] + 1)
-    linkedin = ctx.profile.get("linkedin", {})
-    rng = ctx.rng("linkedin", camp["id"], p["id"], node["id"])
-    if action == "connection_request":
-        camp, p = b.set_prospect_status(ctx, camp, p, "connection_sent", current_node_id=node["id"], _sender=acc["id"])
-        if rng.random() < linkedin.get("connection_accept_rate", 0.3):
-            low, high = linkedin.get("accept_delay_hours", (2, 96))
-            ctx.schedule("puffle.event", now + round(rng.uniform(low, high) * 3600, 3), {**base, "kind": "accept"})
-        else:
-            ctx.schedule("puffle.event", now + ACCEPT_TIMEOUT, {**base, "kind": "timeout"})
-        return camp
-    camp, p = b.set_prospect_status(ctx, camp, p, "message_sent", current_node_id=node["id"], _sender=acc["id"])
-    if rng.random() < linkedin.get("message_reply_rate", 0.1):
-        ctx.schedule("puffle.event", now + round(rng.uniform(1, 72) * 3600, 3),
-                     {**base, "kind": "reply", "class": pick_class(ctx, rng)})
-    return advance(ctx, camp, p, p["_step"] + 1)
-
-
-def pick_class(ctx, rng) -> str:
-    weights = ctx.profile.get("email", {}).get("reply_classes") or {"interested": 1.0}
-    x = rng.random() * sum(weights.values())
-    for name, w in weights.items():
-        x -= w
-        if x < 0:
-            return name
-    return next(iter(weights))
-
-
-def event(ctx, args: dict) -> None:
-    """Job: a delay elapsed or a recipient acted."""
-    camp = ctx.table("campaigns").get(args["campaign_id"])
-    if camp is None:
-        return
-    p = b.prospects(ctx, camp["id"]).get(args["prospect_id"])
-    if p is None:
-        return
-    kind = args["kind"]
-    now = ctx.now_ts()
-    if kind == "step":
-        if p["status"] not in b.TERMINAL:
-            advance(ctx, camp, p, args["step"])
-        return
-    if p["status"] in ("replied", "bounced", "cancelled"):
-        return
-    if kind == "bounce":
-        camp, p = b.set_prospect_status(ctx, camp, p, "bounced", bounced_at=now)
-        if args.get("hard"):
-            b.suppress(ctx, p.get("email"), "hard_bounce")
-    elif kind == "reply":
-        text = reply_text(ctx, args["class"], camp["id"], p["id"], args["node_id"], company=p.get("company"))
-        camp, p = b.set_prospect_status(ctx, camp, p, "replied", replied_at=now)
-        if args["class"] == "unsubscribe":
-            b.suppress(ctx, p.get("email"), "unsubscribe")
-        inbox.record_reply(ctx, camp, p, args["account_id"], args.get("message_id"), text)
-    elif kind == "accept":
-        if p["status"] != "connection_sent":
-            return
-        camp, p = b.set_prospect_status(ctx, camp, p, "connected")
-        advance(ctx, camp, p, p["_step"] + 1)
-        return
-    elif kind == "timeout":
-        if p["status"] != "connection_sent":
-            return
-        camp, p = b.set_prospect_status(ctx, camp, p, "timed_out", current_node_id=None)
-    check_done(ctx, camp)
-
-
 def check_done(ctx, camp: dict) -> dict:
-    """active -> completed once every lead is terminal and nothing waits in a lane."""
+    """active -> completed once every lead is terminal."""
     camp = ctx.table("campaigns").get(camp["id"])
     if camp["status"] != "active":
         return camp
     counts = camp.get("counts") or {}
     if any(n for s, n in counts.items() if s not in b.TERMINAL):
         return camp
-    camp = disarm(ctx, camp)
     return b.touch(ctx, camp, status="completed")
+
+
+# --- usage views (the engine keeps the numbers) ----------------------------------------------------------------
+def day_ts(day: str) -> float:
+    return datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
+
+
+def weekly_usage(ctx, aid: str, now: float | None = None) -> tuple[int, int]:
+    """(connection requests, messages) the account sent in the rolling 7 days, every campaign."""
+    engine = outreach(ctx)
+    return engine.weekly_sent(aid, "connection", now), engine.weekly_sent(aid, "message", now)
+
+
+def sent_on(ctx, aid: str, day: str) -> int:
+    return outreach(ctx).sent_on(aid, day_ts(day))
+
+
+def campaign_sent_on(ctx, aid: str, cid: str, day: str) -> int:
+    return outreach(ctx).sent_on(aid, day_ts(day), campaign=cid)
+
+
+def waiting(ctx, camp: dict) -> dict:
+    """Leads due but not sent yet, by the account they are tied to (None: the next free account)."""
+    engine = outreach(ctx)
+    return engine.queued_by_sender(camp["id"]) if engine.campaign(camp["id"]) is not None else {}
+
+
+def lane_size(ctx, camp: dict, lane: str | None) -> int:
+    return waiting(ctx, camp).get(lane, 0)
+
+
+def queued(ctx, camp: dict) -> int:
+    return sum(waiting(ctx, camp).values())
 
 
 # --- operating hours ------------------------------------------------------------------------------------------
@@ -339,30 +320,20 @@ def minutes(value) -> int | None:
     return h * 60 + m if 0 <= h <= 24 and 0 <= m < 60 else None
 
 
-def zone(ctx, camp: dict):
-    name = (camp.get("operating_hours") or {}).get("timezone") if isinstance(camp.get("operating_hours"), dict) else None
+def zone_name(ctx, camp: dict) -> str:
+    oh = camp.get("operating_hours")
+    name = oh.get("timezone") if isinstance(oh, dict) else None
     name = name or (ctx.table("account").get("settings") or {}).get("timezone") or "America/New_York"
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return "UTC"
+    return name
 
 
-def hours_window(ctx, camp: dict, now: float) -> tuple[bool, float | None]:
-    """(open now, next opening time) for the campaign's operating hours."""
+def window_of(ctx, camp: dict) -> dict | None:
+    """The engine sending window of the campaign's ``operating_hours`` (None: always open)."""
     spans = parse_hours(camp.get("operating_hours"))
     if spans is None:
-        return True, None
-    tz = zone(ctx, camp)
-    local = datetime.fromtimestamp(now, tz)
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    for offset in range(8):
-        day = midnight + timedelta(days=offset)
-        for start, end in sorted(spans.get(day.weekday(), [])):
-            opens = (day + timedelta(minutes=start)).timestamp()
-            closes = (day + timedelta(minutes=end)).timestamp()
-            if opens <= now < closes:
-                return True, None
-            if opens > now:
-                return False, opens
-    return False, None
+        return None
+    return {"timezone": zone_name(ctx, camp), "hours": {str(d): [list(s) for s in v] for d, v in spans.items()}}

@@ -68,7 +68,8 @@ def check_senders(ctx, camp: dict, senders: list[dict]) -> None:
 
 def dedup(ctx, camp: dict, pending: list[dict]) -> list[dict]:
     """Leads launch must skip: suppressed addresses, and with ``skip_other_campaigns`` leads in other campaigns."""
-    skipped = [p for p in pending if camp["type"] == "email" and b.suppressed(ctx, p.get("email"))]
+    suppression = engine.outreach(ctx)
+    skipped = [p for p in pending if camp["type"] == "email" and p.get("email") and suppression.is_suppressed(p["email"])]
     if camp["type"] == "linkedin" and camp.get("skip_other_campaigns"):
         elsewhere: set[str] = set()
         for other in ctx.table("campaigns"):
@@ -153,7 +154,7 @@ def launch_task(ctx, args: dict) -> None:
 def pause(ctx, camp: dict) -> dict:
     if camp["status"] != "active":
         raise BadRequest("Only active campaigns can be paused")
-    camp = engine.disarm(ctx, camp)
+    engine.pause(ctx, camp)
     return b.touch(ctx, camp, status="paused")
 
 
@@ -162,8 +163,8 @@ def resume(ctx, camp: dict) -> dict:
         raise BadRequest("Only paused campaigns can be resumed")
     camp = b.touch(ctx, camp, status="active", pause_reason=None)
     camp = engine.check_done(ctx, camp)
-    if camp["status"] == "active" and engine.queued(camp):
-        camp = engine.arm(ctx, camp, ctx.now_ts() + 30)
+    if camp["status"] == "active":
+        engine.resume(ctx, camp)
     return camp
 
 
@@ -174,6 +175,6 @@ def sync_stats(ctx, camp: dict) -> tuple[dict, dict]:
     contacted = sum(n for s, n in counts.items() if s not in ("pending", "cancelled"))
     if (camp["type"] == "email" and camp["status"] == "active" and contacted >= BOUNCE_GUARD_MIN
             and counts.get("bounced", 0) / contacted >= BOUNCE_GUARD_RATE):
-        camp = engine.disarm(ctx, camp)
+        engine.pause(ctx, camp)
         camp = b.touch(ctx, camp, status="paused", pause_reason="high_bounce_rate")
     return camp, counts

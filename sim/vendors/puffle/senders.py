@@ -28,7 +28,7 @@ def limits_block(acc: dict) -> dict:
 
 
 def account_settings(ctx, acc: dict) -> dict:
-    conn_sent, msg_sent = b.weekly_usage(ctx, acc["id"])
+    conn_sent, msg_sent = engine.weekly_usage(ctx, acc["id"])
     conn, msg = b.weekly_limits(acc)
     linkedin = acc["type"] == "linkedin"
     daily = b.account_daily_limit(acc)
@@ -37,7 +37,7 @@ def account_settings(ctx, acc: dict) -> dict:
             "weekly_connection_limit": conn if linkedin else None, "weekly_message_limit": msg if linkedin else None,
             "display_name": acc.get("display_name"), "email_address": acc.get("email_address"), "status": acc["status"],
             "daily_limit": daily, "weekly_stats": {"connections_sent": conn_sent, "messages_sent": msg_sent},
-            "limits": limits_block(acc), "daily_stats": {"sent": b.sent_on(ctx, acc["id"], b.day_of(ctx.now_ts())),
+            "limits": limits_block(acc), "daily_stats": {"sent": engine.sent_on(ctx, acc["id"], b.day_of(ctx.now_ts())),
                                                          "daily_limit": daily}}
 
 
@@ -64,7 +64,7 @@ def sender_breakdown(ctx, camps: list[dict], aid: str | None = None) -> dict:
                 continue
             key = f"{camp['id']}:{sid}"
             by_sender[key] = {}
-            by_sender_today[key] = {"sent": b.campaign_sent_on(ctx, sid, camp["id"], today)}
+            by_sender_today[key] = {"sent": engine.campaign_sent_on(ctx, sid, camp["id"], today)}
         for p in b.prospects(ctx, camp["id"]):
             sid = p.get("_sender")
             key = f"{camp['id']}:{sid}"
@@ -80,7 +80,7 @@ def campaign_senders(ctx, camp: dict) -> dict:
     rows = []
     for acc in accounts:
         conn, msg = b.weekly_limits(acc)
-        conn_sent, msg_sent = b.weekly_usage(ctx, acc["id"])
+        conn_sent, msg_sent = engine.weekly_usage(ctx, acc["id"])
         single = camp["type"] == "linkedin" and len(accounts) == 1
         rows.append({"account_id": acc["id"], "display_name": acc.get("display_name"),
                      "email_address": acc.get("email_address"), "profile_url": acc.get("profile_url"),
@@ -89,12 +89,12 @@ def campaign_senders(ctx, camp: dict) -> dict:
                      "weekly_message_limit": msg, "daily_limit": b.account_daily_limit(acc, camp),
                      "weekly_connections_sent": conn_sent, "weekly_messages_sent": msg_sent,
                      "campaign_messages_sent": camp.get("messages_sent", 0) if single else None,
-                     "committed_count": engine.lane_size(camp, acc["id"]),
-                     "today_sent": b.sent_on(ctx, acc["id"], today)})
+                     "committed_count": engine.lane_size(ctx, camp, acc["id"]),
+                     "today_sent": engine.sent_on(ctx, acc["id"], today)})
     counts = camp.get("counts") or {}
     return {"senders": rows, "campaign_total_sent": camp.get("messages_sent", 0), "campaign_type": camp["type"],
             "campaign_total_replies": counts.get("replied", 0), "campaign_total_bounced": counts.get("bounced", 0),
-            "campaign_total_completed": counts.get("completed", 0), "campaign_total_committed": engine.queued(camp),
+            "campaign_total_completed": counts.get("completed", 0), "campaign_total_committed": engine.queued(ctx, camp),
             **sender_breakdown(ctx, [camp])}
 
 
@@ -112,15 +112,15 @@ def account_usage(ctx, camp: dict, date: str | None) -> dict:
         if acc is None:
             continue
         rows.append({"account_id": aid, "email": acc.get("email_address"), "daily_limit": b.account_daily_limit(acc, camp),
-                     "sent_today": b.sent_on(ctx, aid, day), "status": acc["status"]})
+                     "sent_today": engine.sent_on(ctx, aid, day), "status": acc["status"]})
     return {"accounts": rows}
 
 
 # --- senders ---------------------------------------------------------------------------------------------------
 def sender_detail(ctx, acc: dict) -> dict:
     camps = [c for c in ctx.table("campaigns") if acc["id"] in c.get("sender_ids", [])]
-    committed = sum(engine.lane_size(c, acc["id"]) for c in camps)
-    return {"stats": {"today_sent": b.sent_on(ctx, acc["id"], b.day_of(ctx.now_ts())), "today_committed": committed},
+    committed = sum(engine.lane_size(ctx, c, acc["id"]) for c in camps)
+    return {"stats": {"today_sent": engine.sent_on(ctx, acc["id"], b.day_of(ctx.now_ts())), "today_committed": committed},
             "campaigns": camps, "mappings": [{"campaign_id": c["id"], "account_id": acc["id"]} for c in camps],
             **sender_breakdown(ctx, camps, acc["id"])}
 
@@ -129,19 +129,19 @@ def schedule(ctx, acc: dict) -> dict:
     """Capacity for today and the next six days: daily limit, sent so far, and what campaigns have queued."""
     now = ctx.now_ts()
     camps = [c for c in ctx.table("campaigns") if acc["id"] in c.get("sender_ids", []) and c["status"] == "active"]
-    committed = sum(engine.lane_size(c, acc["id"]) for c in camps)
-    fresh = sum(engine.lane_size(c, "fresh") for c in camps)
+    committed = sum(engine.lane_size(ctx, c, acc["id"]) for c in camps)
+    fresh = sum(engine.lane_size(ctx, c, None) for c in camps)
     daily = b.account_daily_limit(acc)
     days = []
     backlog = committed + fresh
     for i in range(7):
         day = b.day_of(now + i * 86400)
-        sent = b.sent_on(ctx, acc["id"], day) if i == 0 else 0
+        sent = engine.sent_on(ctx, acc["id"], day) if i == 0 else 0
         room = max(0, daily - sent)
         planned = min(room, backlog)
         backlog -= planned
         days.append({"date": day, "daily_limit": daily, "sent": sent, "planned": planned, "available": room - planned})
-    conn_sent, msg_sent = b.weekly_usage(ctx, acc["id"], now)
+    conn_sent, msg_sent = engine.weekly_usage(ctx, acc["id"], now)
     conn, msg = b.weekly_limits(acc)
     return {"account_id": acc["id"], "type": acc["type"], "committed_count": committed, "days": days,
             "weekly": {"connections_sent": conn_sent, "messages_sent": msg_sent,
@@ -446,6 +446,7 @@ def put_settings(ctx, body: dict) -> dict:
         ctx.table("account").put("settings", {**settings_doc(ctx), **changes})
     if account_change is not None:
         ctx.table("senders").update(account_change[0], {**account_change[1], "updated_at": ctx.now_ts()})
+    engine.limits_changed(ctx)
     return {"success": True, "updated": updated}
 
 
