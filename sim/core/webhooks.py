@@ -48,6 +48,13 @@ class WebhookProfile:
             headers[self.signature_header] = hmac_hex(secret, body)
         return body, headers
 
+    def encode_for(self, subscription: dict | None, payload: dict, secret: str, *, event: str, event_id: str,
+                   delivery_id: str) -> tuple[bytes, dict]:
+        """``encode`` for one target: ``subscription`` is its stored document (None for a direct ``url``).
+
+        Override to sign per subscription (e.g. a signature format chosen at registration)."""
+        return self.encode(payload, secret, event=event, event_id=event_id, delivery_id=delivery_id)
+
 
 def is_loopback_host(host: str | None) -> bool:
     if not host:
@@ -122,9 +129,9 @@ class Dispatcher:
              secret: str | None = None, order_key: str | None = None, payload: dict | None = None) -> list[str]:
         """Queue ``event`` for every active subscription of the vendor that wants it (or for ``url``)."""
         if url is not None:
-            targets = [("", url, secret or "")]
+            targets = [("", url, secret or "", None)]
         else:
-            targets = [(s.doc_id, s["url"], s["secret"]) for s in self.subscriptions(ws)
+            targets = [(s.doc_id, s["url"], s["secret"], s) for s in self.subscriptions(ws)
                        if s["vendor"] == profile.vendor and s["status"] == "active"
                        and (not s["events"] or event in s["events"])]
         if not targets:
@@ -138,9 +145,10 @@ class Dispatcher:
             payload = profile.envelope(event=event, event_id=event_id, data=data, now_iso=sim.iso(now))
         out = []
         deliveries = sim.store.table(f"w/{ws}/{DELIVERIES}")
-        for sub_id, target, key in targets:
+        for sub_id, target, key, sub in targets:
             delivery_id = ids.hex("dlv_", 20)
-            body, headers = profile.encode(payload, key, event=event, event_id=event_id, delivery_id=delivery_id)
+            body, headers = profile.encode_for(sub, payload, key, event=event, event_id=event_id,
+                                               delivery_id=delivery_id)
             deliveries.put(delivery_id, {
                 "vendor": profile.vendor, "subscription": sub_id, "event": event, "event_id": event_id,
                 "url": target, "body": body.decode(), "headers": headers, "order": order_key or delivery_id,

@@ -32,7 +32,7 @@ from sim.core.errors import (
     Unauthorized,
 )
 from sim.core.journal import clip
-from sim.web.request import bearer_token, read_json, read_object
+from sim.web.request import bearer_token, has_lone_surrogate, read_json, read_object
 from sim.web.spec import VendorSpec
 
 log = logging.getLogger("leadsim")
@@ -190,7 +190,9 @@ def _journal(sim, ws: str, spec: VendorSpec, key: str, request_id: str, response
         raw = b"[body too large]"
     try:
         req_body = json.loads(raw) if raw and len(raw) <= 16384 else clip(raw) if raw else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a small body nested deeper than the parser allows
+        req_body = clip(raw)
+    if raw and has_lone_surrogate(raw, req_body):  # "\ud800" parses but cannot be stored as UTF-8: keep the raw text
         req_body = clip(raw)
     resp_raw = response.get_data() if not response.is_streamed else b""
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Request
@@ -11,6 +12,7 @@ from sim.core.errors import BadRequest
 
 _MISSING = object()
 _SAFE_INT = 2**53
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _number(text: str) -> int | float:
@@ -35,9 +37,25 @@ def read_json(req: Request, *, required: bool = True, default: Any = _MISSING) -
             raise BadRequest("Request body is required", code=None, extra={"reason": "empty_body"})
         return None
     try:
-        return json.loads(raw, parse_float=_number, parse_constant=_no_constants)
+        value = json.loads(raw, parse_float=_number, parse_constant=_no_constants)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nesting deeper than the parser allows
         raise BadRequest("Request body is not valid JSON", extra={"reason": "malformed_json"}) from None
+    if has_lone_surrogate(raw, value):
+        raise BadRequest("Request body is not valid JSON: it escapes an unpaired surrogate",
+                         extra={"reason": "malformed_json"})
+    return value
+
+
+def has_lone_surrogate(raw: bytes, value: Any) -> bool:
+    """True when ``value`` (parsed from ``raw``) holds a ``\\ud800``-style unpaired surrogate: JSON's grammar
+    lets it through, but it is no character, so it can be neither stored nor sent as UTF-8."""
+    if not _SURROGATE_ESCAPE.search(raw):
+        return False
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except (UnicodeEncodeError, RecursionError):
+        return True
+    return False
 
 
 def read_object(req: Request, *, required: bool = True) -> dict:

@@ -40,7 +40,12 @@ Decisions where spec/leadconduit.md leaves a choice open (or marks one as [SIM])
   ``accepted_event`` workspace setting is on) and ``converted``.
 - **Bodies.** A POST/PUT body with a non-JSON ``Content-Type`` or unparseable JSON is 400
   ``invalid_json``; an empty body counts as ``{}`` (so a submit without a body reports ``lead`` as
-  ``missing_required``). ``null`` for any optional field counts as absent.
+  ``missing_required``). ``null`` for any optional field counts as absent. A string escaping an unpaired
+  surrogate (``"\\ud800"``) is ``invalid_json`` too: it is no character and cannot be stored or sent.
+- **Batch items.** A batch's ``options`` apply to every item (``test_mode``; the single-submit defaults
+  for ``async`` and ``timeout``); an ``options`` member inside an item is ignored, not validated.
+- **Query parameters.** Integers are ASCII digits (``limit=1.5`` or non-ASCII digits are ``invalid_format``,
+  out of range ``invalid_value``); date bounds work up to ``9999-12-31``.
 - **Settings.** ``volume_cap: null`` clears both limits; ``volume_cap`` is echoed as
   ``{"daily_limit", "hourly_limit"}`` once set, ``null`` before. ``notifications.webhook_url`` must be
   https, or http on loopback (the platform-wide webhook rule).
@@ -346,10 +351,10 @@ def set_recipient_behaviour(ctx, flow_id: str, recipient_id: str, body: dict) ->
         raise NotFound(f"recipient {recipient_id} not found in flow {flow_id}")
     mode = body.get("mode", "ok")
     problems = []
-    if mode not in RECIPIENT_MODES:
+    if not isinstance(mode, str) or mode not in RECIPIENT_MODES:
         problems.append(FieldError("mode", "value", "mode must be one of ok, 4xx, 5xx, profile"))
     code = body.get("response_code")
-    bounds = RECIPIENT_MODES.get(mode)
+    bounds = RECIPIENT_MODES.get(mode) if isinstance(mode, str) else None
     if code is not None and (not _is_int(code) or bounds is None or not bounds[0] <= code <= bounds[1]):
         problems.append(FieldError("response_code", "value", f"response_code must be an integer in the {mode} range"))
     latency = body.get("latency_ms")

@@ -122,10 +122,13 @@ class FlowRun:
         self.cap_dirty = False
 
     # --- validation ------------------------------------------------------------------------------
-    def check(self, raw: Any, schema: str, schema_errors: SchemaErrors, test_mode: bool | None = None
+    def check(self, raw: Any, schema: str, schema_errors: SchemaErrors, batch_options: dict | None = None
               ) -> tuple[Item | None, list[FieldError]]:
         """The normalized item, or every problem with it: lead fields first (required fields in order,
-        then email and phone formats), then the TrustedForm URL, then the envelope and options."""
+        then email and phone formats), then the TrustedForm URL, then the envelope and options.
+
+        A single submit carries its own ``options``; a batch item (``batch_options`` given) takes the
+        batch's ``test_mode`` and the defaults, and an ``options`` member inside the item is ignored."""
         if not isinstance(raw, dict):
             return None, [problem("lead", MISSING)]
         envelope = from_schema(schema_errors(schema, raw), ranges=FORMAT)
@@ -141,7 +144,7 @@ class FlowRun:
         problems += [p for p in envelope if p.path != "lead"]
         if problems:
             return None, problems
-        options = raw.get("options") or {}
+        options = (raw.get("options") or {}) if batch_options is None else batch_options
         data = dict(lead)
         email = normalize_email(lead["email"]) if present(lead.get("email")) else None
         phone = normalize_phone(lead["phone"]) if present(lead.get("phone")) else None
@@ -154,7 +157,7 @@ class FlowRun:
         timeout = options.get("timeout")
         return Item(lead_data=data, email=email, phone=phone, external_id=raw.get("external_id"),
                     trusted_form_cert_url=tf_url.strip() if isinstance(tf_url, str) and tf_url.strip() else None,
-                    test_mode=bool(options.get("test_mode")) if test_mode is None else test_mode,
+                    test_mode=bool(options.get("test_mode")),
                     async_=bool(options.get("async")),
                     timeout=int(timeout) if timeout is not None else DEFAULT_TIMEOUT_MS), []
 
@@ -382,7 +385,7 @@ def submit_batch(ctx, flow: dict, body: dict, schema_errors: SchemaErrors, signi
 
 
 def _batch_item(run: FlowRun, raw: Any, schema_errors: SchemaErrors, test_mode: bool, external_id: Any) -> BatchResult:
-    item, problems = run.check(raw, "batch_item", schema_errors, test_mode=test_mode)
+    item, problems = run.check(raw, "batch_item", schema_errors, batch_options={"test_mode": test_mode})
     if problems:
         return BatchResult(external_id, code="validation_failed", message="Lead validation failed", details=problems)
     if run.duplicate_of(item) is not None:

@@ -11,7 +11,8 @@ from sim.vendors.leadconduit import backend, pipeline, serializers
 from sim.vendors.leadconduit.validation import FORMAT, VALUE, problem
 from sim.web.pipeline import route, vendor_blueprint
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INT = re.compile(r"[+-]?[0-9]+")
 
 
 def endpoint(bp, rule: str, methods: list[str] | None = None):
@@ -54,11 +55,14 @@ class Query:
         if raw is None:
             return default
         rule = f"{name} must be an integer " + (f"between {low} and {high}" if high is not None else f"of at least {low}")
-        try:
-            value = int(raw.strip())
-        except ValueError:
+        text = raw.strip()
+        if not _INT.fullmatch(text):  # ASCII digits only: int() would also take "1_000" or non-ASCII digits
             self.problems.append(problem(name, FORMAT, rule))
             return default
+        if len(text) > 1000:  # beyond any real value, and int() refuses more than 4300 digits
+            self.problems.append(problem(name, VALUE, rule))
+            return default
+        value = int(text)
         if value < low or (high is not None and value > high):
             self.problems.append(problem(name, VALUE, rule))
             return default
@@ -79,7 +83,7 @@ class Query:
         try:
             if _DATE.fullmatch(raw.strip()):
                 day = datetime.strptime(raw.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
-                return (day + timedelta(days=1)).timestamp() - 1e-6 if end_of_day else day.timestamp()
+                return day.timestamp() + 86400 - 1e-6 if end_of_day else day.timestamp()  # 9999-12-31 too
             return parse_iso(raw).timestamp()
         except (ValueError, OverflowError):
             self.problems.append(problem(name, FORMAT, f"{name} must be an ISO-8601 date or datetime"))

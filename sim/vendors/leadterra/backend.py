@@ -32,7 +32,8 @@ Decisions where spec/leadterra.md leaves a choice open (the spec's own §7 decis
   senderAccountId, sentAt}``; ``message.bounced`` adds ``bounceType``, ``bounceReason``, ``bouncedAt``;
   ``reply.received`` = ``{"reply": <reply object>}``; ``campaign.started`` = ``{campaignId, status, startedAt}``
   (first draft -> running only). ``timestamp`` is the simulated time of the event. Signatures are lowercase hex
-  only (the spec's base64 / ``sha256=`` variants are not offered).
+  without a prefix by default; the settings ``signatureEncoding`` (``hex``/``base64``) and ``signaturePrefix``
+  (``""``/``"sha256="``) switch them (spec §7 #16). A webhook keeps the format in force when it was registered.
 - Bulk leads: 1 to 10,000 leads per request (setting ``bulkLeadsMax``); a missing/empty/oversized ``leads`` is
   400 ``invalid_request``; any invalid lead (not an object, missing or malformed ``email``, a non-scalar field)
   is 422 ``validation_failed`` with ``errors[{index, field, message}]`` and nothing is written. Response 200.
@@ -42,8 +43,13 @@ Decisions where spec/leadterra.md leaves a choice open (the spec's own §7 decis
   (``replies`` default, ``array``, ``data``).
 - Envelopes: ``poolsEnvelope`` (``senderPools`` default, ``array``, ``pools``), ``accountsEnvelope`` (``array``
   default, ``data``), ``createCampaignStatus`` (201 default, or 200).
-- Webhook registration: ``https://`` URLs, plus plain ``http://`` on loopback (for local receivers); events
-  deduplicated in the order given; 201 ``{"webhook": {..., "signingSecret"}}``.
+- Webhook registration: ``https://`` URLs, plus plain ``http://`` on loopback (for local receivers); a port
+  outside 1..65535 is 400 ``invalid_request``; events deduplicated in the order given; 201
+  ``{"webhook": {..., "signingSecret"}}``.
+- Undocumented operations (spec §2d) are 404 ``not_found`` like unknown routes, before any key check: listing,
+  updating or deleting campaigns or webhooks (``GET|PUT|PATCH|DELETE /v1/campaigns``, ``/v1/webhooks``,
+  ``/v1/webhooks/{id}``), and reading or removing suppressed addresses (``GET|DELETE /v1/suppression-list``).
+  A wrong method on a documented action (``GET /v1/campaigns/{id}/start``) stays 405 ``method_not_allowed``.
 - Rate limits: off; settings ``rateLimitPerMinute`` turns on 429 ``rate_limited`` with ``Retry-After``.
 """
 
@@ -51,12 +57,13 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from sim.core.errors import BadRequest, FieldError, Forbidden, Invalid, NotFound
 from sim.core.outreach import Outreach, normalize_email
 from sim.core.webhooks import check_target
 from sim.vendors.leadterra.sdr import seed_sdr
-from sim.vendors.leadterra.webhooks import EVENTS
+from sim.vendors.leadterra.webhooks import EVENTS, SIGNATURE_ENCODINGS, SIGNATURE_PREFIXES
 
 TICK_JOB = "leadterra.outreach_tick"
 MISSING_WORKSPACE_KEY = "sk_live_workspace_not_found"  # the reserved key of spec §1: 404 workspace_not_found
@@ -72,10 +79,13 @@ SETTINGS = {
     "accountsEnvelope": ("array", "data"),
     "repliesEnvelope": ("replies", "array", "data"),
     "createCampaignStatus": (201, 200),
+    "signatureEncoding": SIGNATURE_ENCODINGS,
+    "signaturePrefix": SIGNATURE_PREFIXES,
 }
 DEFAULTS = {"poolsEnvelope": "senderPools", "accountsEnvelope": "array", "repliesEnvelope": "replies",
             "createCampaignStatus": 201, "bulkLeadsMax": 10000, "suppressionBatchMax": 1000,
-            "rateLimitPerMinute": None, "sendingWindow": None, "workspaceNotFound": False, "suspended": False}
+            "rateLimitPerMinute": None, "sendingWindow": None, "workspaceNotFound": False, "suspended": False,
+            "signatureEncoding": "hex", "signaturePrefix": ""}
 
 
 def campaign_not_found(cid: str) -> NotFound:
@@ -271,6 +281,12 @@ class Leadterra:
             url = check_target(body.get("url"))
         except Invalid as err:
             raise BadRequest(err.message, code="invalid_request", fields=err.fields) from None
+        try:
+            port = urlsplit(url).port
+        except ValueError:
+            port = -1
+        if port is not None and not 0 < port < 65536:
+            raise invalid_request("url has an invalid port", "url")
         events = body.get("events")
         if not isinstance(events, list) or not events:
             raise invalid_request("events must be a non-empty array of event names", "events")
@@ -280,8 +296,10 @@ class Leadterra:
         ctx = self.ctx
         ids = ctx.ids
         events = list(dict.fromkeys(events))
+        signature = {"signatureEncoding": self.setting("signatureEncoding"),
+                     "signaturePrefix": self.setting("signaturePrefix")}
         sub = ctx.subscribe(url, events=events, secret=ids.hex("whsec_", 48),
-                            sub_id=ids.ulid("wh_", int(ctx.now_ts() * 1000)))
+                            sub_id=ids.ulid("wh_", int(ctx.now_ts() * 1000)), meta=signature)
         return sub
 
     def webhooks(self) -> list[dict]:

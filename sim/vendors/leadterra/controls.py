@@ -1,11 +1,13 @@
 """Leadterra test controls under ``/_sim/workspaces/<id>/leadterra/...`` (spec §8 item 11).
 
-- ``GET|PUT /settings``: compat envelopes, limits, rate limit, sending window, workspace gates, linked SDR
-- ``POST /replies`` ``{campaignId, email, classification, text?}``: inject an inbound reply now
+- ``GET|PUT /settings``: compat envelopes, limits, rate limit, sending window, workspace gates, linked SDR,
+  signature format of webhooks registered afterwards (``signatureEncoding`` hex|base64, ``signaturePrefix`` ""|"sha256=")
+- ``POST /replies`` ``{campaignId, email, classification, text?}``: inject an inbound reply now (the five
+  documented classifications, or ``referral``)
 - ``POST /bounces`` ``{campaignId, email, type: hard|soft, reason?}``: bounce the lead's latest message now
 - ``PUT /sender-pools/<id>`` ``{dailyCapacity?, remainingToday?}``: set a pool's capacity
 - ``PUT /sender-accounts/<id>`` ``{status: active|paused|warming}``: flip a sender
-- ``GET /webhooks``: registered webhooks with their signing secrets
+- ``GET /webhooks``: registered webhooks with their signing secrets and signature formats
 - ``PUT /sdrs/<id>/gmail`` ``{healthState?, connected?, lastSyncError?}``: the SDR's Gmail connection
 - ``POST /keys`` ``{mode: live|test}``: issue another key for this workspace (``sk_test_...`` for test)
 - ``GET /campaigns/<id>``: the engine's view of a campaign (status, counters, next tick)
@@ -25,6 +27,8 @@ from sim.vendors.leadterra.sdr import HEALTH_STATES, SDRDesk
 from sim.web.control import body, control, vendor_controls
 
 SENDER_STATUSES = ("active", "paused", "warming")
+# the documented five plus the guide's truncated "refe..." value (spec §7 #9), which the replies filter also accepts
+INJECTABLE_CLASSIFICATIONS = (*CLASSIFICATIONS, "referral")
 
 
 def _int(value, name: str, minimum: int = 0) -> int:
@@ -105,6 +109,9 @@ def controls():
         if not isinstance(classification, str) or not classification:
             raise Invalid("classification is required", fields=[FieldError("classification", "required",
                                                                            f"e.g. {', '.join(CLASSIFICATIONS)}")])
+        if classification not in INJECTABLE_CLASSIFICATIONS:
+            raise Invalid(f"classification must be one of {', '.join(INJECTABLE_CLASSIFICATIONS)}",
+                          fields=[FieldError("classification", "value", ", ".join(INJECTABLE_CLASSIFICATIONS))])
         text = b.get("text")
         if text is not None and not isinstance(text, str):
             raise Invalid("text must be a string", fields=[FieldError("text", "type", "text must be a string")])
@@ -149,7 +156,13 @@ def controls():
 
     @control(bp, "/webhooks", methods=["GET"])
     def list_webhooks(ctx):
-        return {"webhooks": [ser.webhook_json(ctx, s)["webhook"] for s in Leadterra(ctx).webhooks()]}
+        out = []
+        for sub in Leadterra(ctx).webhooks():
+            meta = sub.get("meta") or {}
+            out.append({**ser.webhook_json(ctx, sub)["webhook"],
+                        "signatureEncoding": meta.get("signatureEncoding", "hex"),
+                        "signaturePrefix": meta.get("signaturePrefix", "")})
+        return {"webhooks": out}
 
     @control(bp, "/sdrs/<sdr_id>/gmail", methods=["PUT", "PATCH"])
     def set_gmail(ctx, sdr_id):

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import math
 
+from werkzeug.exceptions import NotFound as NoRoute
+
 from sim.core.errors import BadRequest, Invalid
 from sim.core.pagination import int_param
 from sim.vendors.leadterra import serializers as ser
 from sim.vendors.leadterra.backend import CLASSIFICATIONS, Leadterra, invalid_request
 from sim.vendors.leadterra.sdr import CATEGORIES, ORDER_BY, THREAD_STATUSES, SDRDesk
 from sim.web.pipeline import route, vendor_blueprint
+
+# Operations the docs hint at but never document (spec §2d: listing campaigns, listing/updating/deleting webhooks,
+# reading or removing suppressed addresses) answer 404 like any unknown route, not 405.
+UNDOCUMENTED = {"/campaigns": ["GET", "PUT", "PATCH", "DELETE"], "/webhooks": ["GET", "PUT", "PATCH", "DELETE"],
+                "/suppression-list": ["GET", "PUT", "PATCH", "DELETE"]}
 
 
 def _backend(call) -> Leadterra:
@@ -42,8 +49,15 @@ def _query_bool(call, name: str) -> bool | None:
     return value.lower() == "true"
 
 
+def _undocumented(**_path):
+    raise NoRoute()  # rendered by the app as the vendor's 404 for an unknown route
+
+
 def blueprint():
     bp = vendor_blueprint("leadterra")
+    for rule, methods in UNDOCUMENTED.items():
+        bp.add_url_rule(rule, endpoint="undocumented" + rule.replace("/", "_").replace("-", "_"),
+                        view_func=_undocumented, methods=methods)
 
     # --- core outbound API ------------------------------------------------------------------------------
     @route(bp, "/sender-pools")

@@ -130,3 +130,12 @@ def test_batch_to_unknown_flow_is_404(lc):
 def test_batch_to_paused_flow_is_409(lc):
     lc.control("PUT", f"/flows/{FLOW}/status", {"status": "paused"})
     assert body_of(lc.batch([{"lead": lc.lead()}]))["error"]["code"] == "flow_inactive"
+
+
+def test_options_inside_a_batch_item_are_ignored_not_a_500(lc):
+    item = {"lead": lc.lead(), "options": {"timeout": "soon", "test_mode": True, "async": "yes"}}
+    r = lc.batch([item])
+    assert r.status_code == 207
+    result = body_of(r)["results"][0]
+    assert result["status"] == "success"
+    assert body_of(lc.get(f"/leads/{result['lead_id']}"))["status"] == "delivered"

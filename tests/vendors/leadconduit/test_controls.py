@@ -123,3 +123,29 @@ def test_leads_settings_and_caps_survive_a_restart(tmp_path):
         assert other.get_json()["status"] == "rejected"
     finally:
         app.extensions["sim"].close()
+
+
+def test_recipient_mode_of_the_wrong_type_is_422_not_500(lc):
+    r = lc.control("PUT", f"/flows/{FLOW}/recipients/recipient_789", {"mode": ["4xx"]})
+    assert r.status_code == 422
+    assert [e["field"] for e in r.get_json()["errors"]] == ["mode"]
+
+
+def test_a_refused_surrogate_body_leaves_the_durable_store_intact(tmp_path):
+    headers = {"Authorization": "Bearer YOUR_API_KEY", "Content-Type": "application/json"}
+    app = create_app(Config(store=str(tmp_path)), [SPEC])
+    client = app.test_client()
+    lead_id = client.post(f"{API}/flows/{FLOW}/leads", headers=headers,
+                          json={"lead": {"email": "keep@example.com", "phone": "5551234567"}}).get_json()["id"]
+    bad = client.post(f"{API}/flows/{FLOW}/leads", headers=headers,
+                      data='{"lead": {"email": "bad@example.com", "phone": "5551234567", "city": "\\ud800"}}')
+    assert bad.status_code == 400
+    assert client.get("/_sim/workspaces/default/journal").status_code == 200
+    app.extensions["sim"].close()
+
+    app = create_app(Config(store=str(tmp_path)), [SPEC])
+    try:
+        r = app.test_client().get(f"{API}/leads/{lead_id}", headers=headers)
+        assert r.status_code == 200
+    finally:
+        app.extensions["sim"].close()

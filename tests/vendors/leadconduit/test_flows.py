@@ -124,3 +124,10 @@ def test_bad_event_dates_and_limits_are_400(lc):
 
 def test_events_of_unknown_flow_are_404(lc):
     assert lc.get("/flows/flow_nope/events").status_code == 404
+
+
+def test_end_date_on_the_last_representable_day_is_accepted(lc):
+    lc.submit()
+    r = lc.get(f"/flows/{FLOW}/events?end_date=9999-12-31")
+    assert r.status_code == 200
+    assert body_of(r)["total_events"] == 3

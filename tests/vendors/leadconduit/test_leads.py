@@ -188,3 +188,17 @@ def test_search_created_before_with_a_date_includes_that_whole_day(lc):
 def test_search_includes_test_leads(lc):
     lead_id = body_of(lc.submit(options={"test_mode": True}))["id"]
     assert body_of(lc.get("/leads"))["leads"][0]["id"] == lead_id
+
+
+def test_search_limit_with_non_ascii_digits_is_400_invalid_format(lc):
+    r = lc.get("/leads?limit=%D9%A1%D9%A2")  # Arabic-Indic "12": int() would take it
+    assert r.status_code == 400
+    assert body_of(r)["error"]["details"] == [{"field": "limit", "code": "invalid_format",
+                                               "message": "limit must be an integer between 1 and 1000"}]
+
+
+def test_search_created_before_the_last_representable_day_is_accepted(lc):
+    lead_id = body_of(lc.submit())["id"]
+    r = lc.get("/leads?created_before=9999-12-31")
+    assert r.status_code == 200
+    assert [i["id"] for i in body_of(r)["leads"]] == [lead_id]

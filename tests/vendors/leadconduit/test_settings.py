@@ -190,3 +190,10 @@ def test_cap_in_batch_gives_lead_rejected_items(lc):
     results = body_of(lc.batch([{"lead": lc.lead()}, {"lead": lc.lead()}]))["results"]
     assert [r["status"] for r in results] == ["success", "error"]
     assert results[1]["error"] == {"code": "lead_rejected", "message": "Cap reached"}
+
+
+def test_unpaired_surrogate_in_criteria_is_400_invalid_json_and_keeps_the_settings(lc):
+    r = lc.put(f"/flows/{FLOW}/settings", raw='{"settings": {"acceptance_criteria": "lead.name == \\"\\ud800\\""}}')
+    assert (r.status_code, body_of(r)["error"]["code"]) == (400, "invalid_json")
+    assert body_of(lc.get(f"/flows/{FLOW}"))["configuration"]["steps"][0]["settings"]["acceptance_criteria"] == \
+        "lead.age >= 18"

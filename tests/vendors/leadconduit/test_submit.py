@@ -318,3 +318,27 @@ def test_seed_submit_body_works_with_the_placeholder_key_in_the_default_workspac
                     headers={"Authorization": "Bearer YOUR_API_KEY"})
     assert r.status_code == 201
 
+
+
+def test_unpaired_surrogate_escape_is_400_invalid_json_and_creates_no_lead(lc):
+    raw = '{"lead": {"email": "pat@example.com", "phone": "5551234567", "first_name": "\\ud800"}}'
+    r = lc.post(f"/flows/{FLOW}/leads", raw=raw)
+    assert r.status_code == 400
+    assert body_of(r)["error"] == {
+        "code": "invalid_json", "message": "Request body is not valid JSON: it escapes an unpaired surrogate",
+        "request_id": r.headers["X-Request-Id"]}
+    assert body_of(lc.get("/leads"))["total_count"] == 0
+
+
+def test_unpaired_surrogate_escape_with_a_webhook_url_is_400_not_500(lc):
+    assert lc.settings(notifications={"webhook_url": "http://127.0.0.1:9/hooks"}).status_code == 200
+    raw = '{"lead": {"email": "pat@example.com", "phone": "5551234567", "last_name": "\\uDC00x"}}'
+    r = lc.post(f"/flows/{FLOW}/leads", raw=raw)
+    assert (r.status_code, body_of(r)["error"]["code"]) == (400, "invalid_json")
+
+
+def test_escaped_surrogate_pair_is_a_character_and_round_trips(lc):
+    raw = '{"lead": {"email": "pat@example.com", "phone": "5551234567", "first_name": "\\ud83d\\ude00 Zo\\u00eb"}}'
+    r = lc.post(f"/flows/{FLOW}/leads", raw=raw)
+    assert r.status_code == 201
+    assert body_of(lc.get(f"/leads/{body_of(r)['id']}"))["lead_data"]["first_name"] == "\U0001f600 Zoë"

@@ -278,7 +278,26 @@ def test_undocumented_campaign_get_is_404_in_the_leadterra_envelope(ws):
 
 
 def test_wrong_method_is_405_in_the_leadterra_envelope(ws):
-    assert error(ws.client.delete(f"{BASE}/campaigns", headers=ws.headers)) == (405, "method_not_allowed")
+    cid = ws.campaign()
+    assert error(ws.get(f"/campaigns/{cid}/start")) == (405, "method_not_allowed")
+
+
+def test_listing_campaigns_is_404_not_found(ws):
+    ws.campaign()
+    r = ws.get("/campaigns")
+    assert error(r) == (404, "not_found")
+    assert r.get_json()["message"] == "No route GET /v1/campaigns"
+
+
+def test_deleting_campaigns_is_404_not_found(ws):
+    assert error(ws.client.delete(f"{BASE}/campaigns", headers=ws.headers)) == (404, "not_found")
+
+
+def test_a_deeply_nested_small_body_is_400_invalid_request(ws):
+    raw = '{"name": "x", "a": ' + "[" * 5000 + "]" * 5000 + "}"
+    r = ws.client.post(f"{BASE}/campaigns", headers={**ws.headers, "Content-Type": "application/json"}, data=raw)
+    assert error(r) == (400, "invalid_request")
+    assert r.get_json()["message"] == "Request body is not valid JSON"
 
 
 def test_rate_limit_setting_gives_429_rate_limited_with_retry_after(ws):

@@ -28,6 +28,14 @@ def test_inject_reply_requires_a_classification(ws):
     assert ws.control("POST", "/replies", {"campaignId": cid, "email": "lead0@example.com"}).status_code == 422
 
 
+def test_inject_reply_with_an_unknown_classification_is_422(ws):
+    cid = ws.campaign()
+    ws.enroll(cid, leads(1))
+    r = ws.control("POST", "/replies", {"campaignId": cid, "email": "lead0@example.com", "classification": "maybe"})
+    assert r.status_code == 422
+    assert ws.get("/replies").get_json()["replies"] == []
+
+
 def test_inject_reply_for_a_lead_not_enrolled_is_404(ws):
     cid = ws.campaign()
     r = ws.control("POST", "/replies", {"campaignId": cid, "email": "ghost@example.com", "classification": "interested"})
@@ -59,7 +67,8 @@ def test_unknown_sender_is_404(ws):
 
 def test_webhook_secrets_can_be_read_back(ws):
     hook = ws.post("/webhooks", {"url": "https://h.example.com/x", "events": ["message.sent"]}).get_json()["webhook"]
-    assert ws.control("GET", "/webhooks").get_json()["webhooks"] == [hook]
+    assert ws.control("GET", "/webhooks").get_json()["webhooks"] == [
+        {**hook, "signatureEncoding": "hex", "signaturePrefix": ""}]
 
 
 def test_reset_restores_the_fixture_pool_and_forgets_campaigns(client, ws):

@@ -42,6 +42,22 @@ def test_openapi_request_bodies_are_the_validation_schemas():
         assert components[component] == file_schema, component
 
 
+def test_every_operation_documents_404_and_every_body_operation_documents_413():
+    doc = json.loads((SCHEMAS / "openapi.json").read_text())
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            assert "404" in op["responses"], (method, path)
+            if "requestBody" in op:
+                assert "413" in op["responses"], (method, path)
+
+
+def test_sdr_calls_with_the_reserved_key_answer_the_documented_404(client):
+    headers = {"Authorization": "Bearer sk_live_workspace_not_found"}
+    for path in ("/sdrs", "/sdr/inbox", "/sdr/followups/due", "/sdr/gmail/status"):
+        r = client.get(f"/leadterra/v1{path}", headers=headers)
+        assert (r.status_code, r.get_json()["code"]) == (404, "workspace_not_found"), path
+
+
 def _real_ids(ws) -> dict:
     """Objects for the fuzzer to hit, so generated bodies reach the handlers behind the 404s."""
     cid = ws.campaign()

@@ -153,6 +153,13 @@ def test_suppression_stops_sends_to_an_enrolled_lead(ws):
     assert ws.stats(cid)["sent"] == 2
 
 
-def test_a_removal_endpoint_does_not_exist(ws):
-    r = ws.client.delete("/leadterra/v1/suppression-list", headers=ws.headers)
-    assert (r.status_code, r.get_json()["code"]) == (405, "method_not_allowed")
+def test_removing_a_suppressed_address_is_404_not_found(ws):
+    ws.post("/suppression-list", {"emails": ["gone@example.com"]})
+    r = ws.client.delete("/leadterra/v1/suppression-list", headers=ws.headers, json={"emails": ["gone@example.com"]})
+    assert (r.status_code, r.get_json()["code"]) == (404, "not_found")
+
+
+def test_reading_the_suppression_list_is_404_not_found(ws):
+    r = ws.get("/suppression-list")
+    assert (r.status_code, r.get_json()["code"], r.get_json()["message"]) == (
+        404, "not_found", "No route GET /v1/suppression-list")

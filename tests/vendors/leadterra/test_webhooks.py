@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 
 from tests.vendors.leadterra.conftest import leads, verify_signature
@@ -51,6 +54,26 @@ def test_register_unknown_event_is_400_invalid_request(ws):
 def test_register_without_url_is_400_invalid_request(ws):
     r = ws.post("/webhooks", {"events": ALL})
     assert (r.status_code, r.get_json()["message"]) == (400, "url is required")
+
+
+def test_register_with_an_out_of_range_port_is_400_invalid_request(ws):
+    r = ws.post("/webhooks", {"url": "https://hooks.example.com:99999/x", "events": ALL})
+    assert (r.status_code, r.get_json()["code"], r.get_json()["message"]) == (400, "invalid_request",
+                                                                              "url has an invalid port")
+
+
+def test_listing_webhooks_is_404_not_found(ws):
+    register(ws, "https://hooks.example.com/x")
+    r = ws.get("/webhooks")
+    assert (r.status_code, r.get_json()["code"]) == (404, "not_found")
+
+
+def test_deleting_or_updating_webhooks_is_404_not_found(ws):
+    hook = register(ws, "https://hooks.example.com/x")
+    for method in ("DELETE", "PATCH", "PUT"):
+        for path in ("/webhooks", f"/webhooks/{hook['id']}"):
+            r = ws.client.open(f"/leadterra/v1{path}", method=method, headers=ws.headers, json={"events": ALL})
+            assert (r.status_code, r.get_json()["code"]) == (404, "not_found"), (method, path)
 
 
 def test_several_webhooks_can_be_registered(ws):
@@ -176,3 +199,41 @@ def test_retries_follow_1m_5m_30m_2h_8h_then_the_event_is_dropped(ws, receiver):
                                        "2025-01-15T10:36:00Z", "2025-01-15T12:36:00Z", "2025-01-15T20:36:00Z"]
     assert rows[-1]["state"] == "failed"
     assert ws.control("GET", "/webhooks").get_json()["webhooks"][0]["status"] == "active"
+
+
+def test_signature_can_be_switched_to_base64_with_a_sha256_prefix(ws, receiver):
+    ws.control("PUT", "/settings", {"signatureEncoding": "base64", "signaturePrefix": "sha256="})
+    hook = register(ws, receiver.url, ["campaign.started"])
+    cid = ws.campaign()
+    ws.enroll(cid, leads(1))
+    ws.post(f"/campaigns/{cid}/start")
+    ws.advance(0)
+    (request,) = receiver.requests
+    digest = hmac.new(hook["signingSecret"].encode(), request["raw"], hashlib.sha256).digest()
+    assert request["headers"]["X-Leadterra-Signature"] == "sha256=" + base64.b64encode(digest).decode()
+
+
+def test_a_webhook_keeps_the_signature_format_it_was_registered_with(ws, receiver):
+    hook = register(ws, receiver.url, ["campaign.started"])
+    ws.control("PUT", "/settings", {"signatureEncoding": "base64"})
+    cid = ws.campaign()
+    ws.enroll(cid, leads(1))
+    ws.post(f"/campaigns/{cid}/start")
+    ws.advance(0)
+    (request,) = receiver.requests
+    assert verify_signature(hook["signingSecret"], request["raw"], request["headers"]["X-Leadterra-Signature"])
+
+
+def test_the_webhooks_control_shows_each_signature_format(ws):
+    register(ws, "https://a.example.com/h")
+    ws.control("PUT", "/settings", {"signaturePrefix": "sha256="})
+    register(ws, "https://b.example.com/h")
+    hooks = ws.control("GET", "/webhooks").get_json()["webhooks"]
+    assert sorted((h["url"], h["signatureEncoding"], h["signaturePrefix"]) for h in hooks) == [
+        ("https://a.example.com/h", "hex", ""), ("https://b.example.com/h", "hex", "sha256=")]
+
+
+def test_unknown_signature_formats_are_rejected_by_the_settings_control(ws):
+    assert ws.control("PUT", "/settings", {"signatureEncoding": "base32"}).status_code == 422
+    assert ws.control("PUT", "/settings", {"signaturePrefix": "sha1="}).status_code == 422
+    assert ws.control("GET", "/settings").get_json()["signatureEncoding"] == "hex"
