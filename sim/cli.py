@@ -355,7 +355,7 @@ def _print_serve_info(info: dict) -> None:
     else:
         out.print("no vendors are mounted")
     if info["placeholder_keys"]:
-        out.print("the keys printed in the vendors' docs work too, on workspace 'default':")
+        out.print("also accepted on workspace 'default' (the vendors' documented placeholders; see the README for reserved keys):")
         for vendor, keys in info["placeholder_keys"].items():
             out.print(f"  {vendor}: {', '.join(keys)}")
     out.print(f"clock of 'default': {info['clock']['now']} ({info['clock']['mode']}).  Ctrl-C stops.")

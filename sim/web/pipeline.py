@@ -145,8 +145,6 @@ def run(sim, spec: VendorSpec, fn: Callable, kw: dict) -> Response:
         try:
             if not sim.exists(ws):
                 raise Unauthorized("Invalid API key", extra={"reason": "invalid"})
-            if keydoc.get("read_only") and request.method not in ("GET", "HEAD", "OPTIONS"):
-                raise Forbidden("This API key is read-only", extra={"reason": "read_only"})
             if fault and fault["action"] == "status":
                 raise Injected(fault["status"], fault["message"] or "Injected fault", code=fault["code"],
                                headers={"Retry-After": str(fault["retry_after"])} if fault["retry_after"] is not None else None)
@@ -161,6 +159,8 @@ def run(sim, spec: VendorSpec, fn: Callable, kw: dict) -> Response:
                         w = hit.blocking
                         raise RateLimited(retry_after=hit.retry_after,
                                           extra={"limit": w.limit, "window": w.name, "retryAfter": hit.retry_after})
+            if keydoc.get("read_only") and request.method not in ("GET", "HEAD", "OPTIONS"):
+                raise Forbidden("This API key is read-only", extra={"reason": "read_only"})
             result = fn(call, **kw)
             if isinstance(result, Response):
                 response = result
@@ -171,7 +171,7 @@ def run(sim, spec: VendorSpec, fn: Callable, kw: dict) -> Response:
         except SimError as err:
             response = render_error(spec, err, request_id, {**rl_headers, **call.extra_headers})
         except HTTPException as exc:  # werkzeug's own 400/404/413 raised inside a view: the vendor's envelope, not a 500
-            response = render_error(spec, from_http_exception(exc), request_id, {**rl_headers, **call.extra_headers})
+            response = render_error(spec, from_http_exception(spec, exc), request_id, {**rl_headers, **call.extra_headers})
         except Exception:
             log.exception("unhandled error in %s %s", request.method, request.path)
             response = render_error(spec, Internal("Internal server error"), request_id, rl_headers)
@@ -219,7 +219,7 @@ def dropped_response() -> Response:
     return Response(body(), status=200)
 
 
-def from_http_exception(exc: HTTPException) -> SimError:
+def from_http_exception(spec: VendorSpec, exc: HTTPException) -> SimError:
     """The neutral error matching a werkzeug exception, so a vendor renders it in its own envelope."""
     status = exc.code or 500
     if status == 413:
@@ -229,7 +229,7 @@ def from_http_exception(exc: HTTPException) -> SimError:
     if status == 404:
         return NotFound("Not found")
     if status == 405:
-        return MethodNotAllowed(f"Method {request.method} is not allowed on {request.path}")
+        return MethodNotAllowed(f"Method {request.method} is not allowed on {vendor_path(spec, request.path)}")
     if status >= 500:
         return Internal("Internal server error")
     err = SimError(exc.description or "Bad request", status=status)
@@ -259,7 +259,7 @@ def unmatched(sim, spec: VendorSpec, status: int) -> Response:
     """A 404/405/413 inside a vendor's prefix, in the vendor's envelope."""
     err: SimError
     if status == 405:
-        err = MethodNotAllowed(f"Method {request.method} is not allowed on {request.path}")
+        err = MethodNotAllowed(f"Method {request.method} is not allowed on {vendor_path(spec, request.path)}")
     elif status == 413:
         err = BadRequest("Request body is too large", status=413, extra={"reason": "too_large"})
     else:

@@ -89,7 +89,7 @@ def test_an_unknown_route_inside_the_prefix_is_the_vendors_404(client):
 
 def test_a_wrong_method_inside_the_prefix_is_the_vendors_405(client):
     error = vendor_error(client.delete("/toy/v1/things", headers=KEY), 405)
-    assert error["message"] == "Method DELETE is not allowed on /toy/v1/things"
+    assert error["message"] == "Method DELETE is not allowed on /v1/things"  # the path as the real vendor has it
 
 
 def test_a_vendor_405_names_the_allowed_methods(client):
@@ -188,3 +188,12 @@ def test_unicode_and_odd_strings_in_names_are_fine(client):
     r = client.post("/_sim/workspaces", json={"name": "ünïcødé \u0000 🚀"})
     assert r.status_code == 201
     assert r.get_json()["name"] == "ünïcødé \u0000 🚀"
+
+
+def test_a_read_only_key_refused_a_write_still_gets_rate_limit_headers(client):
+    ws = client.post("/_sim/workspaces", json={"seed": 5}).get_json()
+    key = client.post(f"/_sim/workspaces/{ws['id']}/keys", json={"vendor": "toy", "read_only": True}).get_json()["key"]
+    r = client.post("/toy/v1/things", json={"name": "x"}, headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 403
+    assert r.headers["X-RateLimit-Limit"] == "1000"
+    assert r.headers["X-RateLimit-Remaining"] == "999"
