@@ -194,7 +194,8 @@ def test_serve_banner_lists_each_vendor_url_and_default_key(capsys):
     out = capsys.readouterr().out
     key = live.sim.keys("default")["toy"]
     assert ["toy", f"{live.url}/toy/v1", key] in [line.split() for line in out.splitlines()]
-    assert "also accepted on workspace 'default' (the vendors' documented placeholders; see the README for reserved keys):\n  toy: TOY_KEY\n" in out
+    assert ("also accepted on workspace 'default' (the vendors' documented placeholders; see the README for reserved keys):\n"
+            "  toy: TOY_KEY\n") in out
 
 
 def other_spec():
