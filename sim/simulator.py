@@ -33,6 +33,7 @@ log = logging.getLogger("leadsim")
 WORKSPACES = "workspaces"
 KEYS = "keys"
 DEFAULT = "default"
+RUNTIME = "core/runtime"
 WEBHOOK_BATCH = 2000
 
 
@@ -86,37 +87,44 @@ class Simulator:
     def exists(self, ws: str) -> bool:
         return ws in self.store.table(WORKSPACES)
 
+    def _runtime(self, ws: str) -> dict:
+        """The small, often-written part of a workspace (clock, id counters), kept apart from its record
+        so a create rewrites a few bytes rather than the whole workspace with its behaviour profile."""
+        return self.store.table(f"w/{ws}/{RUNTIME}")._docs.get("state") or {}
+
     def clock(self, ws: str) -> Clock:
         c = self._clocks.get(ws)
         if c is None:
-            c = self._clocks[ws] = Clock.from_doc(self.workspace_doc(ws)["clock"])
+            doc = self._runtime(ws).get("clock") or self.workspace_doc(ws)["clock"]
+            c = self._clocks[ws] = Clock.from_doc(doc)
         return c
 
     def ids(self, ws: str) -> IdSource:
         s = self._ids.get(ws)
         if s is None:
             doc = self.workspace_doc(ws)
-            s = self._ids[ws] = IdSource(doc["seed"], dict(doc.get("counters", {})))
+            counters = self._runtime(ws).get("counters", doc.get("counters", {}))
+            s = self._ids[ws] = IdSource(doc["seed"], dict(counters))
         return s
 
     def context(self, ws: str, vendor: str, key: str | None = None) -> VendorContext:
         return VendorContext(self, ws, vendor, key)
 
     def persist(self, ws: str) -> None:
-        """Write clock and id counters back to the workspace record if they changed."""
+        """Write the clock and id counters of ``ws`` if they changed (one small document)."""
         if not self.exists(ws):
             return
-        doc = self.workspace_doc(ws)
+        runtime = self._runtime(ws)
         changes = {}
         ids = self._ids.get(ws)
         if ids is not None and ids.dirty:
             changes["counters"] = dict(ids.counters)
             ids.dirty = False
         clock = self._clocks.get(ws)
-        if clock is not None and clock.to_doc() != doc["clock"]:
+        if clock is not None and clock.to_doc() != (runtime.get("clock") or self.workspace_doc(ws)["clock"]):
             changes["clock"] = clock.to_doc()
         if changes:
-            self.store.table(WORKSPACES).update(ws, changes)
+            self.store.table(f"w/{ws}/{RUNTIME}").put("state", {**runtime, **changes})
 
     # --- workspaces ---------------------------------------------------------------------------
     def _fixture_set(self, name: str | None) -> tuple[str, dict]:
@@ -289,10 +297,10 @@ class Simulator:
     def snapshot(self, ws: str) -> dict:
         with self.store.batch():
             self.persist(ws)
-            doc = dict(self.workspace_doc(ws))
+            doc = {**self.workspace_doc(ws), "clock": self.clock(ws).to_doc(), "counters": dict(self.ids(ws).counters)}
             prefix = f"w/{ws}/"
             tables = {name[len(prefix):]: {d.doc_id: dict(d) for d in self.store.table(name)}
-                      for name in self.store.tables(prefix)}
+                      for name in self.store.tables(prefix) if name != prefix + RUNTIME}
             return {"leadsim": self.version, "workspace": {k: doc[k] for k in
                     ("name", "seed", "start", "fixtures", "profile", "profile_override", "clock", "counters", "settings")},
                     "tables": tables}
@@ -312,6 +320,8 @@ class Simulator:
             self.workspace_doc(ws)
             self._drop_state(ws)
             for name, docs in tables.items():
+                if name == RUNTIME:  # clock and counters come from the snapshot's workspace part
+                    continue
                 table = self.store.table(f"w/{ws}/{name}")
                 for doc_id, doc in docs.items():
                     table.put(doc_id, doc)
