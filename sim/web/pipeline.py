@@ -31,11 +31,12 @@ from sim.core.errors import (
     SimError,
     Unauthorized,
 )
-from sim.core.journal import clip
+from sim.core.journal import MAX_BODY, clip
 from sim.web.request import bearer_token, has_lone_surrogate, read_json, read_object
 from sim.web.spec import VendorSpec
 
 log = logging.getLogger("leadsim")
+_UNSET = object()
 
 
 class Call:
@@ -106,7 +107,9 @@ def respond(spec: VendorSpec, status: int, body: Any, headers: dict | None = Non
     if body is None:
         return Response(status=status, headers=headers)
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    return Response(data, status=status, headers=headers, content_type=spec.content_type)
+    response = Response(data, status=status, headers=headers, content_type=spec.content_type)
+    response.journal_body = body if len(data) <= MAX_BODY else clip(data)  # the journal need not parse it back
+    return response
 
 
 def authenticate(sim, spec: VendorSpec) -> tuple[str, dict, str]:
@@ -189,16 +192,18 @@ def _journal(sim, ws: str, spec: VendorSpec, key: str, request_id: str, response
     except HTTPException:  # a body over the size limit is never read
         raw = b"[body too large]"
     try:
-        req_body = json.loads(raw) if raw and len(raw) <= 16384 else clip(raw) if raw else None
+        req_body = json.loads(raw) if raw and len(raw) <= MAX_BODY else clip(raw) if raw else None
     except (ValueError, RecursionError):  # RecursionError: a small body nested deeper than the parser allows
         req_body = clip(raw)
     if raw and has_lone_surrogate(raw, req_body):  # "\ud800" parses but cannot be stored as UTF-8: keep the raw text
         req_body = clip(raw)
-    resp_raw = response.get_data() if not response.is_streamed else b""
-    try:
-        resp_body = json.loads(resp_raw) if resp_raw and len(resp_raw) <= 16384 else clip(resp_raw) if resp_raw else None
-    except ValueError:
-        resp_body = clip(resp_raw)
+    resp_body = getattr(response, "journal_body", _UNSET)
+    if resp_body is _UNSET:
+        resp_raw = response.get_data() if not response.is_streamed else b""
+        try:
+            resp_body = json.loads(resp_raw) if resp_raw and len(resp_raw) <= MAX_BODY else clip(resp_raw) if resp_raw else None
+        except ValueError:
+            resp_body = clip(resp_raw)
     clock = sim.clock(ws)
     sim.journal.record(ws, {
         "at": sim.iso(clock.now_ts()), "real_at": time.time(), "vendor": spec.name, "method": request.method,
