@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -12,6 +10,7 @@ from click.testing import CliRunner
 
 from sim.cli import LiveServer, cli
 from sim.config import Config
+from tests.support.receiver import LoopbackReceiver
 from tests.support.toyvendor import toy_spec
 
 START = "2025-01-15T09:00:00Z"
@@ -50,30 +49,16 @@ def toy(live, ws: dict, method: str, path: str, **kw) -> requests.Response:
                             timeout=10, **kw)
 
 
-class Receiver:
-    """A webhook receiver on loopback that records each POST and answers 204."""
+class Receiver(LoopbackReceiver):
+    """Records every delivered body and answers 204."""
 
     def __init__(self):
         self.bodies: list[bytes] = []
-        outer = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                outer.bodies.append(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, headers: dict, body: bytes) -> int:
+        self.bodies.append(body)
+        return 204
 
 
 @pytest.fixture

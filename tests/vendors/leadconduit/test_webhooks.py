@@ -6,48 +6,34 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from sim.vendors.leadconduit.webhooks import sign, signed_body
+from tests.support.receiver import LoopbackReceiver
 
 from .conftest import FLOW, body_of
 from .seed_examples import DELIVERED_PAYLOAD, SUBMIT, VECTOR_KEY, VECTOR_MESSAGE, VECTOR_SIGNATURE
 
 
-class Receiver:
+class Receiver(LoopbackReceiver):
     """Records every POST; answers with the queued statuses, then ``default``."""
+
+    path = "/webhooks/leadconduit"
 
     def __init__(self):
         self.requests: list[tuple[dict, bytes]] = []
         self.statuses: list[int] = []
         self.default = 200
-        receiver = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append((dict(self.headers), body))
-                self.send_response(receiver.statuses.pop(0) if receiver.statuses else receiver.default)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/webhooks/leadconduit"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-        self.thread.start()
+    def answer(self, headers: dict, body: bytes) -> int:
+        self.requests.append((headers, body))
+        return self.statuses.pop(0) if self.statuses else self.default
 
     def payloads(self) -> list[dict]:
         return [json.loads(body) for _, body in self.requests]
 
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

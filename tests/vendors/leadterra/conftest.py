@@ -6,13 +6,13 @@ import hashlib
 import hmac
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from sim.app import create_app
 from sim.config import Config
 from sim.vendors.leadterra import SPEC
+from tests.support.receiver import LoopbackReceiver
 
 BASE = "/leadterra/v1"
 START = "2025-01-15T10:00:00Z"
@@ -92,45 +92,30 @@ def leads(n: int, tag: str = "lead") -> list[dict]:
             for i in range(n)]
 
 
-class Receiver:
+class Receiver(LoopbackReceiver):
     """A real HTTP receiver on a loopback port that records every delivery; ``fail`` makes it answer 500."""
+
+    path = "/hooks/leadterra"
 
     def __init__(self):
         self.requests: list[dict] = []
         self.fail = 0
         self.lock = threading.Lock()
-        outer = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with outer.lock:
-                    failing = outer.fail > 0
-                    if failing:
-                        outer.fail -= 1
-                    outer.requests.append({"headers": dict(self.headers), "raw": raw, "status": 500 if failing else 200})
-                self.send_response(500 if failing else 200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/leadterra"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+    def answer(self, headers: dict, body: bytes) -> int:
+        with self.lock:
+            failing = self.fail > 0
+            if failing:
+                self.fail -= 1
+            self.requests.append({"headers": headers, "raw": body, "status": 500 if failing else 200})
+        return 500 if failing else 200
 
     def events(self, name: str | None = None) -> list[dict]:
         with self.lock:
             out = [json.loads(r["raw"]) for r in self.requests if r["status"] == 200]
         return [e for e in out if name is None or e["event"] == name]
 
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
