@@ -52,7 +52,7 @@ class Target:
 TOY = Target(vendor="toy", read="/toy/v1/things/thing_fixture", create="/toy/v1/things", create_body={"name": "bench"})
 LEADTERRA = Target(vendor="leadterra", read="/leadterra/v1/sender-pools", create="/leadterra/v1/campaigns",
                    create_body={"name": "Bench campaign"}, registry=True)
-VENDOR = TOY
+VENDOR = LEADTERRA  # real vendor endpoints: the seed's first call (sender pools) and campaign create
 
 BARE_BODY = {"id": "thing_fixture", "name": "From fixtures", "created": "2026-01-01T00:00:00Z", "pings": 0, "word": "fixture"}
 
