@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ class Schemas:
     def __init__(self):
         self._validators: dict[tuple[str, str], Draft202012Validator] = {}
         self._fast: dict[tuple[str, str], object] = {}
+        self._plain: dict[tuple[str, str], bool] = {}
         self._lock = threading.Lock()
 
     def validator(self, vendor: str, name: str) -> Draft202012Validator:
@@ -64,6 +66,12 @@ class Schemas:
 
     def errors(self, vendor: str, name: str, instance) -> list[FieldError]:
         """Every problem, ordered by path; ``required`` errors name the missing field itself."""
+        key = (vendor, name)
+        plain = self._plain.get(key)
+        if plain is None:  # the fast check may answer "valid" only for schemas without ``format``
+            plain = self._plain[key] = '"format"' not in json.dumps(load_json("schemas", f"{vendor}/{name}.json"))
+        if plain and self.valid(vendor, name, instance):
+            return []
         out = []
         for err in self.validator(vendor, name).iter_errors(instance):
             path = list(err.absolute_path)

@@ -49,6 +49,7 @@ class Call:
         self.request_id = request_id
         self.request = request
         self.extra_headers: dict[str, str] = {}
+        self._body: Any = _UNSET
 
     @property
     def args(self):
@@ -58,7 +59,10 @@ class Call:
         return read_json(request, required=required)
 
     def body(self, required: bool = True) -> dict:
-        return read_object(request, required=required)
+        """The JSON object body, parsed once per request."""
+        if self._body is _UNSET:
+            self._body = read_object(request, required=required)
+        return self._body
 
     def validate(self, schema: str, instance: Any):
         """Field errors of ``instance`` against ``schemas/<vendor>/<schema>.json``."""

@@ -27,6 +27,9 @@ def _no_constants(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+_DECODER = json.JSONDecoder(parse_float=_number, parse_constant=_no_constants)
+
+
 def read_json(req: Request, *, required: bool = True, default: Any = _MISSING) -> Any:
     """The parsed JSON body. Empty body -> ``default`` (or BadRequest when required); bad JSON -> BadRequest."""
     raw = req.get_data(cache=True)
@@ -37,7 +40,7 @@ def read_json(req: Request, *, required: bool = True, default: Any = _MISSING) -
             raise BadRequest("Request body is required", code=None, extra={"reason": "empty_body"})
         return None
     try:
-        value = json.loads(raw, parse_float=_number, parse_constant=_no_constants)
+        value = _DECODER.decode(raw.decode(json.detect_encoding(raw)))
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nesting deeper than the parser allows
         raise BadRequest("Request body is not valid JSON", extra={"reason": "malformed_json"}) from None
     if has_lone_surrogate(raw, value):
