@@ -141,9 +141,10 @@ def run(sim, spec: VendorSpec, fn: Callable, kw: dict) -> Response:
     ctx = sim.context(ws, spec.name, key)
     call = Call(sim, spec, ctx, request_id)
     rl_headers: dict[str, str] = {}
-    paths = [request.path, vendor_path(spec, request.path)]
+    req = request._get_current_object()
+    paths = [req.path, vendor_path(spec, req.path)]
     with sim.lock:
-        fault = sim.faults.match(ws, ctx.seed, spec.name, request.method, paths) if sim.exists(ws) else None
+        fault = sim.faults.match(ws, ctx.seed, spec.name, req.method, paths) if sim.exists(ws) else None
     if fault and fault["latency_ms"]:
         time.sleep(fault["latency_ms"] / 1000)
     if fault and fault["action"] == "drop":
@@ -166,7 +167,7 @@ def run(sim, spec: VendorSpec, fn: Callable, kw: dict) -> Response:
                         w = hit.blocking
                         raise RateLimited(retry_after=hit.retry_after,
                                           extra={"limit": w.limit, "window": w.name, "retryAfter": hit.retry_after})
-            if keydoc.get("read_only") and request.method not in ("GET", "HEAD", "OPTIONS"):
+            if keydoc.get("read_only") and req.method not in ("GET", "HEAD", "OPTIONS"):
                 raise Forbidden("This API key is read-only", extra={"reason": "read_only"})
             result = fn(call, **kw)
             if isinstance(result, Response):
@@ -191,8 +192,9 @@ def _journal(sim, ws: str, spec: VendorSpec, key: str, request_id: str, response
              route_path: str) -> None:
     if not sim.exists(ws):
         return
+    req = request._get_current_object()  # one proxy lookup instead of one per attribute
     try:
-        raw = request.get_data(cache=True)
+        raw = req.get_data(cache=True)
     except HTTPException:  # a body over the size limit is never read
         raw = b"[body too large]"
     try:
@@ -210,8 +212,8 @@ def _journal(sim, ws: str, spec: VendorSpec, key: str, request_id: str, response
             resp_body = clip(resp_raw)
     clock = sim.clock(ws)
     sim.journal.record(ws, {
-        "at": sim.iso(clock.now_ts()), "real_at": time.time(), "vendor": spec.name, "method": request.method,
-        "path": request.path, "route": route_path, "query": request.query_string.decode("latin-1"),
+        "at": sim.iso(clock.now_ts()), "real_at": time.time(), "vendor": spec.name, "method": req.method,
+        "path": req.path, "route": route_path, "query": req.query_string.decode("latin-1"),
         "status": response.status_code, "request_id": request_id, "key": key[-4:],
         "retry_after": response.headers.get("Retry-After"), "request": req_body, "response": resp_body,
         "duration_ms": round((time.perf_counter() - started) * 1000, 3)})
