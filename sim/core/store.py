@@ -30,8 +30,11 @@ LOG = "log.jsonl"
 COMPACT_LOG_BYTES = 64 * 1024 * 1024
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # one instance: json.dumps builds one per call
+
+
 def _dumps(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(obj)
 
 
 class Table:

@@ -37,6 +37,7 @@ from sim.web.spec import VendorSpec
 
 log = logging.getLogger("leadsim")
 _UNSET = object()
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 class Call:
@@ -110,7 +111,7 @@ def render_error(spec: VendorSpec, err: SimError, request_id: str, headers: dict
 def respond(spec: VendorSpec, status: int, body: Any, headers: dict | None = None) -> Response:
     if body is None:
         return Response(status=status, headers=headers)
-    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    data = _ENCODER.encode(body)
     response = Response(data, status=status, headers=headers, content_type=spec.content_type)
     response.journal_body = body if len(data) <= MAX_BODY else clip(data)  # the journal need not parse it back
     return response
