@@ -77,7 +77,7 @@ def start_onboarding(ctx, body: dict) -> dict:
 def onboarding_status(ctx, session_id: str | None) -> dict:
     table = ctx.table("onboarding")
     if session_id:
-        doc = table.get(session_id) if b.is_uuid(session_id) else None
+        doc = b.lookup(table, session_id)
         if doc is None:
             raise NotFound("Onboarding session not found")
     else:

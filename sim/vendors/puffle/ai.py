@@ -14,7 +14,7 @@ def sessions(ctx):
 
 
 def session(ctx, sid: str) -> dict:
-    doc = sessions(ctx).get(sid) if b.is_uuid(sid) else None
+    doc = b.lookup(sessions(ctx), sid)
     if doc is None:
         raise NotFound("Chat session not found")
     return doc

@@ -5,9 +5,16 @@ Decisions where the spec leaves a choice open (they go to the README):
 
 - Error body: ``{"error": "<message>"}`` on every route except 401/403 and ``/api/v1/*``, which use
   ``{"error": {"code", "message"}}`` (spec 10.1). Request-body validation failures are 400 with the first
-  problem as the message and every problem in ``details``.
+  problem as the message and every problem in ``details``. A problem never echoes an oversized value
+  (``prospects: value is too long``) and quotes values as JSON (``null``, ``true``).
 - Creates answer 201 (campaign, email account, domain); everything else 200.
-- A path id that is not a UUID is 404, like an id that does not exist or belongs to another workspace.
+- A path id that is not a UUID is 404, like an id that does not exist or belongs to another workspace. UUIDs
+  (in paths, query strings and bodies) match case-insensitively, as Postgres' ``uuid`` type does; responses
+  always carry the lower-case form.
+- ``page``/``limit`` that are not integers or fall outside their range (roster: limit 1-200, conversations and
+  their messages: 1-200) are 400 naming the bound, not clamped.
+- ``POST /api/credits/preview`` takes ``count`` in the spec's integer range 0 to 2^53-1 (0 costs nothing).
+- ``import-from-list`` answering 422 (nothing new) carries ``error`` plus the counts.
 - ``POST /api/campaigns/{id}/senders`` is not implemented (405): senders change through PATCH
   ``sender_account_ids`` (spec 10.4).
 - Launch checks run in this order and the first failing one is the 400: status, senders, pending leads,
@@ -97,6 +104,11 @@ def is_uuid(value: Any) -> bool:
     return isinstance(value, str) and bool(UUID_RE.match(value))
 
 
+def lookup(table, value: Any) -> dict | None:
+    """The row with this UUID, matched case-insensitively like Postgres' uuid type; None for a non-UUID."""
+    return table.get(value.lower()) if is_uuid(value) else None
+
+
 def user(ctx) -> dict:
     doc = ctx.table("account").get("user")
     if doc is None:  # a workspace seeded without the Puffle fixture still has an owner
@@ -106,14 +118,14 @@ def user(ctx) -> dict:
 
 
 def campaign(ctx, cid: str) -> dict:
-    doc = ctx.table("campaigns").get(cid) if is_uuid(cid) else None
+    doc = lookup(ctx.table("campaigns"), cid)
     if doc is None:
         raise NotFound("Campaign not found")
     return doc
 
 
 def sender(ctx, aid: str, message: str = "Sender account not found") -> dict:
-    doc = ctx.table("senders").get(aid) if is_uuid(aid) else None
+    doc = lookup(ctx.table("senders"), aid)
     if doc is None:
         raise NotFound(message)
     return doc

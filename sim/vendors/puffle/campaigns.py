@@ -21,11 +21,11 @@ MAX_DELAY = 30 * 86400
 def check_senders(ctx, kind: str, ids: list[str]) -> list[str]:
     out = []
     for aid in ids:
-        acc = ctx.table("senders").get(aid) if b.is_uuid(aid) else None
+        acc = b.lookup(ctx.table("senders"), aid)
         if acc is None or acc["type"] != kind:
             raise BadRequest(f"Sender account {aid} not found or not a {kind} account")
-        if aid not in out:
-            out.append(aid)
+        if acc["id"] not in out:
+            out.append(acc["id"])
     return out
 
 
@@ -69,10 +69,10 @@ def update_campaign(ctx, camp: dict, body: dict) -> dict:
     if email and "account_limits" in body:
         limits = dict(camp.get("account_limits") or {})
         for item in body["account_limits"]:
-            acc = ctx.table("senders").get(item["account_id"]) if b.is_uuid(item["account_id"]) else None
+            acc = b.lookup(ctx.table("senders"), item["account_id"])
             if acc is None:
                 raise BadRequest(f"Sender account {item['account_id']} not found")
-            limits[item["account_id"]] = item["daily_limit"]
+            limits[acc["id"]] = item["daily_limit"]
         changes["account_limits"] = limits
     new_nodes = None
     if draft:
@@ -192,7 +192,7 @@ def add_node(ctx, camp: dict, body: dict) -> list[dict]:
 
 
 def find_node(ctx, camp: dict, nid: Any) -> dict:
-    doc = b.nodes_table(ctx, camp["id"]).get(nid) if b.is_uuid(nid) else None
+    doc = b.lookup(b.nodes_table(ctx, camp["id"]), nid)
     if doc is None:
         raise NotFound("Sequence node not found")
     return doc
@@ -299,7 +299,7 @@ def list_prospects(ctx, camp: dict, status: str | None) -> list[dict]:
 def update_prospect(ctx, camp: dict, body: dict) -> dict:
     b.require_draft(camp, "leads")
     table = b.prospects(ctx, camp["id"])
-    p = table.get(body["prospect_id"]) if b.is_uuid(body["prospect_id"]) else None
+    p = b.lookup(table, body["prospect_id"])
     if p is None:
         raise NotFound("Prospect not found")
     updates = {k: v for k, v in body["updates"].items() if k in PROFILE_FIELDS}
@@ -336,7 +336,7 @@ def remove_prospects(ctx, camp: dict, body: dict) -> int | str:
     ids = body.get("prospect_ids")
     if not ids:
         raise BadRequest("Provide prospect_ids (1-500) or all: true")
-    gone = {pid for pid in ids if b.is_uuid(pid) and table.get(pid) is not None}
+    gone = {doc["id"] for pid in ids if (doc := b.lookup(table, pid)) is not None}
     for pid in gone:
         table.remove(pid)
     if gone:
@@ -454,7 +454,7 @@ def generate_ai(ctx, camp: dict, body: dict) -> dict:
     roster = b.prospects(ctx, camp["id"])
     ids = body.get("prospect_ids")
     if ids is not None:
-        targets = [roster.get(pid) for pid in ids if b.is_uuid(pid)]
+        targets = [b.lookup(roster, pid) for pid in ids]
         if any(t is None for t in targets) or len(targets) != len(ids):
             raise NotFound("Prospect not found")
     else:
@@ -500,14 +500,14 @@ def run_ai_generation(ctx, args: dict) -> None:
 def list_messages(ctx, camp: dict, status: str, prospect_id: str | None) -> list[dict]:
     rows = [m for m in b.messages(ctx, camp["id"]) if status == "all" or m["status"] == status]
     if prospect_id:
-        rows = [m for m in rows if m["prospect_id"] == prospect_id]
+        rows = [m for m in rows if m["prospect_id"] == prospect_id.lower()]
     return sorted(rows, key=lambda m: m["created_at"])
 
 
 def update_message(ctx, camp: dict, body: dict) -> dict:
     b.require_draft(camp, "messages")
     table = b.messages(ctx, camp["id"])
-    m = table.get_by("id", body["message_id"])
+    m = table.get_by("id", body["message_id"].lower())
     if m is None:
         raise NotFound("Message not found")
     if m["status"] != "draft":
@@ -526,8 +526,9 @@ LEAD_ALIASES = {"email": ("email", "workEmail", "work_email"), "linkedin_url": (
 
 def list_rows(ctx, list_id: str, flt: dict | None) -> list[dict]:
     """The rows of a saved List in the workspace (``lists`` and ``list_leads/<id>``), filtered like the docs say."""
-    if not b.is_uuid(list_id) or ctx.table("lists").get(list_id) is None:
+    if b.lookup(ctx.table("lists"), list_id) is None:
         raise NotFound("List not found")
+    list_id = list_id.lower()
     rows = ctx.table(f"list_leads/{list_id}").all()
     flt = flt or {}
     if flt.get("leadIds"):
@@ -579,9 +580,9 @@ def import_from_list(ctx, camp: dict, body: dict) -> tuple[int, dict]:
             camp = ctx.table("campaigns").get(camp["id"])
             counts["imported"] += add_prospects(ctx, camp, batch)["imported"]
             for p in table.all()[-len(batch):]:
-                table.update(p["id"], {"source": "list", "source_ref": body["listId"]})
+                table.update(p["id"], {"source": "list", "source_ref": body["listId"].lower()})
     if partial:
         return 206, {**counts, "partial": True}
     if not counts["imported"]:
-        return 422, counts
+        return 422, {"error": "No new leads were imported: every row was a duplicate or invalid", **counts}
     return 200, counts

@@ -15,7 +15,7 @@ def thread(ctx, conv_id: str):
 
 
 def get(ctx, conv_id: str) -> dict:
-    doc = conversations(ctx).get(conv_id) if b.is_uuid(conv_id) else None
+    doc = b.lookup(conversations(ctx), conv_id)
     if doc is None:
         raise NotFound("Conversation not found")
     return doc
@@ -95,6 +95,6 @@ def reply(ctx, conv: dict, body: dict) -> dict:
 
 def inbound_for_prospect(ctx, prospect_id: str) -> list[dict]:
     out = []
-    for conv in conversations(ctx).search(lambda c: c.get("prospect_id") == prospect_id):
+    for conv in conversations(ctx).search(lambda c: c.get("prospect_id") == prospect_id.lower()):
         out += [m for m in thread(ctx, conv["id"]) if m["direction"] == "inbound"]
     return out

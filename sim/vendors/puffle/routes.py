@@ -10,11 +10,31 @@ from sim.vendors.puffle import backend as b
 from sim.vendors.puffle import serializers as s
 from sim.web.pipeline import route, vendor_blueprint
 
+MAX_MESSAGE = 200  # a problem quoting a whole oversized value (1,001 leads) is cut to its tail
+SIZE_WORDS = (" is too long", " is too short", " should be non-empty", " has non-unique elements")
+
+
+PY_LITERALS = {"None ": "null ", "True ": "true ", "False ": "false "}
+
+
+def _short(message: str) -> str:
+    for py, js in PY_LITERALS.items():  # jsonschema quotes the value in Python; the client sent JSON
+        if message.startswith(py):
+            message = js + message[len(py):]
+    if len(message) <= MAX_MESSAGE:
+        return message
+    for words in SIZE_WORDS:
+        if message.endswith(words):
+            return "value" + words
+    return message[:MAX_MESSAGE - 3] + "..."
+
 
 def valid(call, schema: str, required: bool = True) -> dict:
     body = call.body(required=required)
     problems = call.validate(schema, body)
     if problems:
+        for p in problems:
+            p.message = _short(p.message)
         first = problems[0]
         raise Invalid(f"{first.path}: {first.message}" if first.path != "body" else first.message, fields=problems)
     return body
@@ -53,9 +73,9 @@ def blueprint():
     def get_campaign(call, cid):
         ctx = call.ctx
         camp = b.campaign(ctx, cid)
-        nodes = b.ordered_nodes(ctx, cid)
+        nodes = b.ordered_nodes(ctx, camp["id"])
         by_node: dict[str, dict[str, int]] = {}
-        for p in b.prospects(ctx, cid):
+        for p in b.prospects(ctx, camp["id"]):
             bucket = "__none__" if p["status"] in b.TERMINAL or p["status"] == "pending" or not p.get("current_node_id") \
                 else p["current_node_id"]
             counts = by_node.setdefault(bucket, {})

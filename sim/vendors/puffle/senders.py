@@ -150,7 +150,7 @@ def schedule(ctx, acc: dict) -> dict:
 
 # --- email inboxes -------------------------------------------------------------------------------------------
 def domain(ctx, did: str) -> dict:
-    doc = ctx.table("domains").get(did) if b.is_uuid(did) else None
+    doc = b.lookup(ctx.table("domains"), did)
     if doc is None:
         raise NotFound("Domain not found")
     return doc
@@ -331,7 +331,7 @@ def complete_connect(ctx, args: dict) -> None:
 
 
 def linkedin_account(ctx, aid) -> dict:
-    acc = ctx.table("senders").get(aid) if b.is_uuid(aid) else None
+    acc = b.lookup(ctx.table("senders"), aid)
     if acc is None or acc["type"] != "linkedin":
         raise NotFound("LinkedIn account not found")
     return acc
@@ -456,7 +456,7 @@ def check_account_limits(ctx, value) -> tuple[str, dict]:
     aid = value.get("account_id") or value.get("id")
     if not isinstance(aid, str):
         raise BadRequest("campaign_account.account_id is required")
-    acc = ctx.table("senders").get(aid) if b.is_uuid(aid) else None
+    acc = b.lookup(ctx.table("senders"), aid)
     if acc is None:
         raise NotFound("Sender account not found")
     bounds = {"daily_limit": (1, 500), "weekly_connection_limit": (1, b.MAX_CONNECTION_LIMIT),
@@ -475,5 +475,5 @@ def check_account_limits(ctx, value) -> tuple[str, dict]:
         raise Invalid(problems[0].message, fields=problems)
     if not out:
         raise BadRequest("campaign_account needs at least one of daily_limit, weekly_connection_limit, weekly_message_limit")
-    return aid, out
+    return acc["id"], out
 
