@@ -54,6 +54,7 @@ class Simulator:
         self.schemas = Schemas()
         self.fakedata = FakeData()
         self._clocks: dict[str, Clock] = {}
+        self._iso_last: tuple[int, str] = (-1, "")
         self._ids: dict[str, IdSource] = {}
         self._runners: dict[str, threading.Lock] = {}
         self._wake = threading.Event()
@@ -76,7 +77,13 @@ class Simulator:
         return __version__
 
     def iso(self, ts: float, ms: bool = False) -> str:
-        return iso(from_ts(ts), ms=ms)
+        if ms:
+            return iso(from_ts(ts), ms=True)
+        second = int(ts // 1)
+        last = self._iso_last  # every call in one simulated second formats the same string
+        if last[0] != second:
+            last = self._iso_last = (second, iso(from_ts(second)))
+        return last[1]
 
     def workspace_doc(self, ws: str) -> dict:
         doc = self.store.table(WORKSPACES)._docs.get(ws)

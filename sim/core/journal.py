@@ -36,7 +36,9 @@ class Journal:
             seq = max((d["seq"] for d in table), default=0)
         seq += 1
         self._seq[ws] = seq
-        table.put(f"{seq:012d}", {"seq": seq, **entry})
+        # Lazy: an entry reaches the log file with the next durable write (the request's own, for a write)
+        # or after 256 reads, so a read costs no write() of its own; a crash loses at most those read entries.
+        table.put(f"{seq:012d}", {"seq": seq, **entry}, lazy=True)
         if len(table) > self.max_entries:
             table.remove(table.first_id())  # the oldest entry, in O(1)
 

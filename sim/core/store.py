@@ -28,6 +28,7 @@ from tinydb.table import Document
 SNAPSHOT = "db.json"
 LOG = "log.jsonl"
 COMPACT_LOG_BYTES = 64 * 1024 * 1024
+LAZY_LINES = 256  # lazy log lines wait for the next durable append, or until this many are waiting
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # one instance: json.dumps builds one per call
@@ -90,12 +91,15 @@ class Table:
         return None if doc_id is None else self.get(doc_id)
 
     # --- writes ------------------------------------------------------------------------
-    def put(self, doc_id: str, doc: dict) -> Document:
-        """Insert or replace the whole document ``doc_id``."""
+    def put(self, doc_id: str, doc: dict, *, lazy: bool = False) -> Document:
+        """Insert or replace the whole document ``doc_id``.
+
+        ``lazy`` lets the log line wait for the next durable append (at most ``LAZY_LINES`` of them): for
+        records whose loss in a crash is harmless, such as the journal entry of a read."""
         doc = dict(doc)
         old = self._docs.get(doc_id)
         self._apply_put(doc_id, doc, old)
-        self._store._log({"op": "put", "t": self.name, "id": doc_id, "doc": doc})
+        self._store._log({"op": "put", "t": self.name, "id": doc_id, "doc": doc}, lazy=lazy)
         return Document(doc, doc_id=doc_id)
 
     insert = put
@@ -142,6 +146,7 @@ class Store:
         self.lock = threading.RLock()
         self._tables: dict[str, Table] = {}
         self._pending: list[str] | None = None
+        self._lazy: list[str] = []
         self._depth = 0
         self._fd: int | None = None
         self._log_bytes = 0
@@ -180,21 +185,30 @@ class Store:
                 self._depth -= 1
                 if self._depth == 0:
                     lines, self._pending = self._pending, None
-                    if lines:
+                    if lines or len(self._lazy) >= LAZY_LINES:
                         self._append(lines)
 
-    def _log(self, entry: dict) -> None:
+    def _log(self, entry: dict, lazy: bool = False) -> None:
         if self.path is None:
             return
         line = _dumps(entry)
-        if self._pending is not None:
-            self._pending.append(line)
-        else:
-            with self.lock:
+        with self.lock:
+            if lazy:
+                self._lazy.append(line)
+                if len(self._lazy) >= LAZY_LINES and self._pending is None:
+                    self._append([])
+            elif self._pending is not None:
+                self._pending.append(line)
+            else:
                 self._append([line])
 
     def _append(self, lines: list[str]) -> None:
+        """One write of the waiting lazy lines, then ``lines`` (lazy lines are always the older ones)."""
         if self._fd is None:
+            return
+        if self._lazy:
+            lines, self._lazy = self._lazy + lines, []
+        if not lines:
             return
         data = ("\n".join(lines) + "\n").encode()
         view = memoryview(data)
@@ -250,6 +264,7 @@ class Store:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, snap)
+            self._lazy = []  # the snapshot holds what they described
             self._fsync_dir()  # the new snapshot is durable before the log it replaces is emptied
             if self._fd is not None:
                 os.close(self._fd)
