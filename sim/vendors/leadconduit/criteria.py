@@ -324,32 +324,25 @@ def _compile_operand(node) -> Callable[[dict], Any]:
     return lambda lead: value
 
 
+def _junction(parts: list, decisive: bool) -> Callable[[dict], bool | None]:
+    """Three-valued ``||`` (decisive True) or ``&&`` (decisive False): the decisive value wins, else unknown
+    (None) if any part is unknown, else the other value."""
+
+    def junction(lead):
+        unknown = False
+        for p in parts:
+            r = p(lead)
+            if r is decisive:
+                return decisive
+            unknown = unknown or r is None
+        return None if unknown else not decisive
+    return junction
+
+
 def _compile(node) -> Callable[[dict], bool | None]:
     kind = node[0]
-    if kind == "or":
-        parts = [_compile(n) for n in node[1]]
-
-        def or_(lead):
-            unknown = False
-            for p in parts:
-                r = p(lead)
-                if r is True:
-                    return True
-                unknown = unknown or r is None
-            return None if unknown else False
-        return or_
-    if kind == "and":
-        parts = [_compile(n) for n in node[1]]
-
-        def and_(lead):
-            unknown = False
-            for p in parts:
-                r = p(lead)
-                if r is False:
-                    return False
-                unknown = unknown or r is None
-            return None if unknown else True
-        return and_
+    if kind in ("or", "and"):
+        return _junction([_compile(n) for n in node[1]], decisive=kind == "or")
     if kind == "not":
         inner = _compile(node[1])
 
