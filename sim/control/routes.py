@@ -6,6 +6,7 @@ import hmac
 
 from flask import Blueprint, current_app, request
 
+from sim.control import rate_limits
 from sim.core.errors import FieldError, Invalid, NotFound, SimError
 from sim.core.pagination import int_param
 from sim.web.control import body, control_call
@@ -224,6 +225,21 @@ def revoke_key(ws, vendor, key):
             raise NotFound("key not found")
         return {"vendor": vendor, "key": key, "revoked": True}
     return control_call(run)
+
+
+@bp.get("/workspaces/<ws>/<vendor>/rate-limit")
+def get_rate_limit(ws, vendor):
+    return control_call(lambda sim: rate_limits.view(sim, ws, vendor, request.args.get("key")))
+
+
+@bp.put("/workspaces/<ws>/<vendor>/rate-limit")
+def put_rate_limit(ws, vendor):
+    return control_call(lambda sim: rate_limits.put(sim, _known(sim, ws), vendor, body(required=True)))
+
+
+@bp.delete("/workspaces/<ws>/<vendor>/rate-limit")
+def clear_rate_limit(ws, vendor):
+    return control_call(lambda sim: rate_limits.clear(sim, ws, vendor))
 
 
 def _known(sim, ws: str) -> str:

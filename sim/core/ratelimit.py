@@ -58,3 +58,46 @@ class RateLimiter:
         with self._lock:
             for key in [k for k in self._counts if k[0].startswith(prefix)]:
                 del self._counts[key]
+
+
+# --- limits set through /_sim (one shape for every vendor) -------------------------------------
+# Stored in the workspace's vendor settings under OVERRIDES:
+#   {"workspace": {"<seconds>": limit, ...}, "keys": {"<key>": {"<seconds>": limit, ...}}}
+# A key's own limit wins over the workspace-wide one, which wins over the vendor's default window.
+OVERRIDES = "_rate_limit"
+WINDOW_NAMES = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}
+
+
+def window_name(seconds: int) -> str:
+    return WINDOW_NAMES.get(seconds, f"{seconds}s")
+
+
+def effective_windows(defaults: list[Window], overrides: dict | None, key: str | None = None) -> list[Window]:
+    """The vendor's ``defaults`` with the overrides applied; a window the vendor lacks is added after its own."""
+    if not overrides:
+        return defaults
+    merged = dict(overrides.get("workspace") or {})
+    if key is not None:
+        merged.update((overrides.get("keys") or {}).get(key) or {})
+    if not merged:
+        return defaults
+    out = []
+    for w in defaults:
+        limit = merged.pop(str(w.seconds), None)
+        out.append(w if limit is None else Window(int(limit), w.seconds, w.name))
+    for seconds, limit in sorted(merged.items(), key=lambda item: int(item[0])):
+        out.append(Window(int(limit), int(seconds), window_name(int(seconds))))
+    return out
+
+
+def set_override(overrides: dict | None, *, seconds: int, limit: int | None, key: str | None = None) -> dict:
+    """A copy of ``overrides`` with one window's limit set (``limit`` None removes it)."""
+    out = {"workspace": dict((overrides or {}).get("workspace") or {}),
+           "keys": {k: dict(v) for k, v in ((overrides or {}).get("keys") or {}).items()}}
+    layer = out["workspace"] if key is None else out["keys"].setdefault(key, {})
+    if limit is None:
+        layer.pop(str(seconds), None)
+    else:
+        layer[str(seconds)] = limit
+    out["keys"] = {k: v for k, v in out["keys"].items() if v}
+    return out

@@ -32,6 +32,7 @@ from sim.core.errors import (
     Unauthorized,
 )
 from sim.core.journal import MAX_BODY, clip
+from sim.core.ratelimit import OVERRIDES, effective_windows
 from sim.web.request import bearer_token, has_lone_surrogate, read_json, read_object
 from sim.web.spec import VendorSpec
 
@@ -157,17 +158,17 @@ def run(sim, spec: VendorSpec, fn: Callable, kw: dict) -> Response:
             if fault and fault["action"] == "status":
                 raise Injected(fault["status"], fault["message"] or "Injected fault", code=fault["code"],
                                headers={"Retry-After": str(fault["retry_after"])} if fault["retry_after"] is not None else None)
-            if spec.rate_limits is not None:
-                windows = spec.rate_limits(ctx)
-                if windows:
-                    bucket = key if spec.rate_bucket == "key" else ws
-                    hit = sim.ratelimiter.hit(f"{ws}:{spec.name}:{bucket}", windows)
-                    if spec.rate_headers is not None:
-                        rl_headers = spec.rate_headers(hit)
-                    if not hit.allowed:
-                        w = hit.blocking
-                        raise RateLimited(retry_after=hit.retry_after,
-                                          extra={"limit": w.limit, "window": w.name, "retryAfter": hit.retry_after})
+            windows = spec.rate_limits(ctx) if spec.rate_limits is not None else []
+            windows = effective_windows(windows, ctx.settings.get(OVERRIDES), key if spec.rate_bucket == "key" else None)
+            if windows:
+                bucket = key if spec.rate_bucket == "key" else ws
+                hit = sim.ratelimiter.hit(f"{ws}:{spec.name}:{bucket}", windows)
+                if spec.rate_headers is not None:
+                    rl_headers = spec.rate_headers(hit)
+                if not hit.allowed:
+                    w = hit.blocking
+                    raise RateLimited(retry_after=hit.retry_after,
+                                      extra={"limit": w.limit, "window": w.name, "retryAfter": hit.retry_after})
             if keydoc.get("read_only") and req.method not in ("GET", "HEAD", "OPTIONS"):
                 raise Forbidden("This API key is read-only", extra={"reason": "read_only"})
             result = fn(call, **kw)
