@@ -586,10 +586,11 @@ def journal(settings: Settings, ws: str, vendor: str | None, limit: int | None) 
 @cli.command()
 @click.argument("ws")
 @click.option("--vendor", default=None, help="Only this vendor's webhooks.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="The last N attempts (default: all).")
 @remote
-def deliveries(settings: Settings, ws: str, vendor: str | None) -> None:
+def deliveries(settings: Settings, ws: str, vendor: str | None, limit: int | None) -> None:
     """Every webhook attempt in WS: event, URL, status, attempt, next retry."""
-    rows = settings.client().deliveries(ws, vendor=vendor)
+    rows = settings.client().deliveries(ws, vendor=vendor, limit=limit)
     if settings.as_json:
         emit_json(rows)
         return
@@ -627,6 +628,8 @@ def _fault_line(f: dict) -> str:
 @click.option("--status", type=int, default=None, help="Answer with this status (400-599) in the vendor's envelope.")
 @click.option("--latency-ms", type=float, default=None, help="Add this much latency.")
 @click.option("--drop", is_flag=True, help="Drop the connection without an answer.")
+@click.option("--action", type=click.Choice(["status", "latency", "drop"]), default=None,
+              help="What the rule does (default: drop with --drop, status with --status, else latency).")
 @click.option("--count", type=int, default=None, help="Fire this many times, then disappear.")
 @click.option("--probability", type=float, default=None, help="Fire with this probability (seeded).")
 @click.option("--message", default=None, help="Error message in the vendor's envelope.")
@@ -634,7 +637,7 @@ def _fault_line(f: dict) -> str:
 @click.option("--retry-after", type=int, default=None, help="Retry-After seconds (with --status 429).")
 @remote
 def faults_add(settings: Settings, ws: str, vendor: str | None, method: str | None, path: str | None, status: int | None,
-               latency_ms: float | None, drop: bool, count: int | None, probability: float | None, message: str | None,
+               latency_ms: float | None, drop: bool, action: str | None, count: int | None, probability: float | None, message: str | None,
                code: str | None, retry_after: int | None) -> None:
     """Add a fault rule to WS."""
     if latency_ms is not None and latency_ms.is_integer():
@@ -642,7 +645,9 @@ def faults_add(settings: Settings, ws: str, vendor: str | None, method: str | No
     rule: dict[str, Any] = {"vendor": vendor, "method": method, "path": path, "status": status, "latency_ms": latency_ms,
                             "count": count, "probability": probability, "message": message, "code": code,
                             "retry_after": retry_after}
-    if drop:
+    if action is not None:
+        rule["action"] = action
+    elif drop:
         rule["action"] = "drop"
     elif status is not None:
         rule["action"] = "status"
@@ -728,3 +733,34 @@ def webhooks_list(settings: Settings, ws: str) -> None:
     for s in rows:
         t.add_row(s["id"], s["vendor"], s["url"], ", ".join(s["events"]) if s.get("events") else "all", s["status"])
     console().print(t)
+
+
+# --- rehearsal report ---------------------------------------------------------------------------
+@cli.command()
+@click.argument("ws")
+@click.option("--vendor", default=None, help="Only this vendor's requests, deliveries and findings.")
+@remote
+def report(settings: Settings, ws: str, vendor: str | None) -> None:
+    """Grade how a client used the vendors in WS against each vendor's documented guidance (exit 0 either way)."""
+    data = settings.client().report(ws, vendor=vendor)
+    if settings.as_json:
+        emit_json(data)
+        return
+    out = console()
+    verdict = "[green]ok[/]" if data["ok"] else "[red]not ok[/]"
+    out.print(f"report of {data['workspace']} at {data['generated_at']}: {verdict}; {data['requests']} requests")
+    if data["by_vendor"]:
+        t = table("vendor", "requests", "errors", "by status")
+        for v, s in data["by_vendor"].items():
+            t.add_row(v, str(s["requests"]), str(s["errors"]), ", ".join(f"{k}: {n}" for k, n in s["by_status"].items()))
+        out.print(t)
+    if not data["findings"]:
+        out.print("no findings")
+        return
+    t = table("severity", "rule", "vendor", "count", "message", "journal seqs")
+    for f in data["findings"]:
+        t.add_row(f["severity"], f["rule"], _dash(f["vendor"]), str(f["count"]), f["message"],
+                  ",".join(map(str, f["journal_seqs"])) or "-")
+    out.print(t)
+    for f in data["findings"]:
+        out.print(f"{f['rule']}: {f['guidance']} ({f['source']})")

@@ -173,6 +173,10 @@ class Client:
         params = {"vendor": vendor, "limit": limit}
         return self.request("GET", f"/workspaces/{_q(ws)}/deliveries", params=params)["deliveries"]
 
+    def report(self, ws: str, vendor: str | None = None) -> dict:
+        """The rehearsal report: ``ok``, ``requests``, ``by_vendor`` and ``findings`` (DESIGN 7.1)."""
+        return self.request("GET", f"/workspaces/{_q(ws)}/report", params={"vendor": vendor})
+
     def delivery(self, ws: str, delivery_id: str) -> dict:
         return self.request("GET", f"/workspaces/{_q(ws)}/deliveries/{_q(delivery_id)}")
 

@@ -104,6 +104,10 @@ class Workspace:
         """Every webhook attempt (and every attempt still waiting), oldest first."""
         return self.client.deliveries(self.id, vendor=vendor)
 
+    def report(self, vendor: str | None = None) -> dict:
+        """The rehearsal report of this workspace: how the client behaved against each vendor's guidance."""
+        return self.client.report(self.id, vendor=vendor)
+
     def fault(self, **rule: Any) -> dict:
         """Add a fault rule: ``fault(vendor="leadterra", method="POST", path="*/campaigns", status=503, count=1)``."""
         return self.client.add_fault(self.id, rule)

@@ -51,6 +51,7 @@ class Simulator:
         self.journal = Journal(self.store)
         self.faults = Faults(self.store)
         self.ratelimiter = RateLimiter()
+        self.wall = time.time  # real time of journal entries (Retry-After and backoff are judged on it); tests inject one
         self.schemas = Schemas()
         self.fakedata = FakeData()
         self._clocks: dict[str, Clock] = {}
@@ -347,6 +348,11 @@ class Simulator:
             return None
         return doc["ws"], doc
 
+    def revoked_key_owner(self, vendor: str, key: str) -> str | None:
+        """The workspace of a revoked key (its 401s are journaled there), or None."""
+        doc = self.store.table(KEYS)._docs.get(f"{vendor}:{key}")
+        return doc["ws"] if doc is not None and doc.get("revoked") and self.exists(doc["ws"]) else None
+
     def add_key(self, ws: str, vendor: str, key: str | None = None, **meta: Any) -> dict:
         spec = self.specs.get(vendor)
         if spec is None:
@@ -555,6 +561,18 @@ class Simulator:
         with self.lock:
             self.workspace_doc(ws)
             return self.journal.entries(ws, vendor, limit)
+
+    def report(self, ws: str, vendor: str | None = None) -> dict:
+        """The rehearsal report (DESIGN 7.1) of ``ws``, from its journal and deliveries."""
+        from sim.control.report import build_report
+        from sim.core.webhooks import DELIVERIES
+
+        if vendor is not None and vendor not in self.specs:
+            raise Invalid("unknown vendor", fields=[FieldError("vendor", "value", f"one of {', '.join(self.specs)}")])
+        with self.lock:
+            self.workspace_doc(ws)
+            failed = [{"id": d.doc_id, **d} for d in self.store.table(f"w/{ws}/{DELIVERIES}") if d.get("state") == "failed"]
+            return build_report(ws, self.iso(self.clock(ws).now_ts()), self.journal.table(ws), failed, vendor)
 
     def add_fault(self, ws: str, body: Any) -> dict:
         rule = validate_rule(body)

@@ -138,6 +138,11 @@ def journal(ws):
     return control_call(lambda sim: {"entries": sim.journal_entries(ws, request.args.get("vendor") or None, _limit())})
 
 
+@bp.get("/workspaces/<ws>/report")
+def report(ws):
+    return control_call(lambda sim: sim.report(ws, request.args.get("vendor") or None))
+
+
 @bp.get("/workspaces/<ws>/deliveries")
 def deliveries(ws):
     def run(sim):

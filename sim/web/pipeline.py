@@ -51,6 +51,7 @@ class Call:
         self.request_id = request_id
         self.request = request
         self.extra_headers: dict[str, str] = {}
+        self.notes: dict[str, Any] = {}  # facts of this call the rehearsal report needs, kept in its journal entry
         self._body: Any = _UNSET
 
     @property
@@ -138,8 +139,11 @@ def run(sim, spec: VendorSpec, fn: Callable, kw: dict) -> Response:
     started = time.perf_counter()
     try:
         ws, keydoc, key = authenticate(sim, spec)
-    except SimError as err:  # no workspace to charge or journal
-        return render_error(spec, err, request_id)
+    except SimError as err:  # no workspace to charge, unless the key is a revoked key of one
+        response = render_error(spec, err, request_id)
+        if err.status == 401:
+            _journal_revoked(sim, spec, request_id, response, started)
+        return response
     ctx = sim.context(ws, spec.name, key)
     call = Call(sim, spec, ctx, request_id)
     rl_headers: dict[str, str] = {}
@@ -185,13 +189,33 @@ def run(sim, spec: VendorSpec, fn: Callable, kw: dict) -> Response:
         except Exception:
             log.exception("unhandled error in %s %s", request.method, request.path)
             response = render_error(spec, Internal("Internal server error"), request_id, rl_headers)
-        _journal(sim, ws, spec, key, request_id, response, started, paths[1])
+        _journal(sim, ws, spec, key, request_id, response, started, paths[1], call.notes)
         sim.persist(ws)
     return response
 
 
+def _journal_revoked(sim, spec: VendorSpec, request_id: str, response: Response, started: float) -> None:
+    """A 401 to a revoked key is answered to its workspace: the rehearsal report counts it."""
+    key = bearer_token(request, spec.auth_schemes)
+    ws = sim.revoked_key_owner(spec.name, key) if key else None
+    if ws is None:
+        return
+    with sim.store.batch():
+        _journal(sim, ws, spec, key, request_id, response, started, vendor_path(spec, request.path), {})
+
+
+@functools.lru_cache(maxsize=4096)
+def route_template(mounts: tuple[str, ...], roots: tuple[str, ...], rule: str) -> str:
+    """``/puffle/api/campaigns/<cid>`` -> ``/api/campaigns/{cid}``: the route as the vendor documents it."""
+    for mount, root in zip(mounts, roots if len(roots) == len(mounts) else roots[:1] * len(mounts), strict=True):
+        if rule == mount or rule.startswith(mount + "/"):
+            rule = root + rule[len(mount):]
+            break
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
 def _journal(sim, ws: str, spec: VendorSpec, key: str, request_id: str, response: Response, started: float,
-             route_path: str) -> None:
+             route_path: str, notes: dict) -> None:
     if not sim.exists(ws):
         return
     req = request._get_current_object()  # one proxy lookup instead of one per attribute
@@ -213,12 +237,17 @@ def _journal(sim, ws: str, spec: VendorSpec, key: str, request_id: str, response
         except ValueError:
             resp_body = clip(resp_raw)
     clock = sim.clock(ws)
-    sim.journal.record(ws, {
-        "at": sim.iso(clock.now_ts()), "real_at": time.time(), "vendor": spec.name, "method": req.method,
+    rule = req.url_rule
+    entry = {
+        "at": sim.iso(clock.now_ts()), "real_at": sim.wall(), "vendor": spec.name, "method": req.method,
         "path": req.path, "route": route_path, "query": req.query_string.decode("latin-1"),
+        "template": route_template(tuple(spec.mounts), tuple(spec.roots), rule.rule) if rule is not None else route_path,
         "status": response.status_code, "request_id": request_id, "key": key[-4:],
         "retry_after": response.headers.get("Retry-After"), "request": req_body, "response": resp_body,
-        "duration_ms": round((time.perf_counter() - started) * 1000, 3)})
+        "duration_ms": round((time.perf_counter() - started) * 1000, 3)}
+    if notes:
+        entry["notes"] = notes
+    sim.journal.record(ws, entry)
 
 
 def dropped_response() -> Response:

@@ -98,6 +98,7 @@ def blueprint():
                 raise Invalid(f"{len({f.index for f in problems})} lead(s) failed validation", code="validation_failed",
                               fields=problems)
             _validated(call, "bulk_leads", body)
+        call.notes["remainingToday"] = sum(p["remaining"] for p in lt.sender_pools())  # for the rehearsal report
         return 200, lt.enroll_leads(cid, leads)
 
     @route(bp, "/campaigns/<cid>/start", methods=["POST"])
