@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from sim.config import Config
 from sim.control.routes import bp as control_bp
 from sim.control.routes import require_admin_token
+from sim.control.ui import bp as ui_bp
 from sim.core.resources import data_dir
 from sim.simulator import Simulator
 from sim.web.pipeline import spec_for_path, unmatched
@@ -42,6 +43,7 @@ def create_app(config: Config | None = None, specs: list[VendorSpec] | None = No
         if spec.controls is not None:
             app.register_blueprint(spec.controls(), url_prefix=f"/_sim/workspaces/<ws_id>/{spec.name}")
     app.register_blueprint(control_bp, url_prefix="/_sim")
+    app.register_blueprint(ui_bp, url_prefix="/_sim/ui")  # the dashboard
 
     @app.before_request
     def admin_token():

@@ -9,6 +9,27 @@ from typing import Any
 from sim.core.ratelimit import Window
 from sim.core.webhooks import WebhookProfile
 
+CAMPAIGNS_HOOK = """VendorSpec.campaigns(ctx) -> list[dict], one dict per campaign (or workflow) of ctx's workspace:
+
+    id        str          the id as the vendor's API shows it (str() of an integer id)
+    name      str
+    status    str          the vendor's own status word, exactly as its API returns it
+    kind      str          "campaign" or "workflow"
+    total, sent, bounced, opened, replied
+              int | None   the very numbers the vendor's API reports for this campaign, computed by the same
+                           code as that endpoint (call its serializer; never recompute differently); None where
+                           the vendor's API reports no such number
+    stats     dict | None  the vendor API's own stats object for this campaign, verbatim as it serializes it
+    source    str          the request a client makes to read those numbers, relative to the vendor's mount,
+                           e.g. "GET /campaigns/camp_123/stats"
+    progress  float | None optional: 0..1, how far the campaign is, in the vendor's own terms (the progress bar)
+    daily     dict         optional: events per simulated UTC day for the timeline,
+                           {"2026-01-05": {"sent": n, "bounced": n, "opened": n, "replied": n}};
+                           ``Outreach.daily(cid)`` gives it for campaigns on the shared outreach engine
+
+It runs under the store lock (like a control or a job) and must not change any state.
+"""
+
 
 @dataclass
 class VendorSpec:
@@ -32,6 +53,8 @@ class VendorSpec:
     content_type: str = "application/json"
     auth_schemes: tuple[str, ...] = ("bearer",)  # "bearer", "basic" (key as password)
     docs: str = ""                             # one line for the README / /_sim listing
+    # VendorContext -> the vendor's campaigns (or workflows) as the dashboard shows them; contract in CAMPAIGNS_HOOK
+    campaigns: Callable[[Any], list[dict]] | None = None
 
     def job_kinds(self) -> list[str]:
         return sorted(self.jobs)

@@ -37,6 +37,7 @@ API (all methods run under the store lock: inside a request view, a control or a
     engine.start(cid) -> "started" | "resumed" | None            # None: already running (no-op)
     engine.pause(cid) -> bool                                    # False: not running (no-op)
     engine.stats(cid) -> dict                                    # COUNTERS + "queued" + "classes"
+    engine.daily(cid) -> {"YYYY-MM-DD": {"sent", "bounced", "opened", "replied"}}   # per simulated UTC day
     engine.replies(campaign=None) -> reply documents, newest first ; engine.reply(id) ; engine.update_reply(id, **f)
     engine.reply_text(reply_doc) -> str ; engine.message_id(cid, lead_id, step) -> str
     engine.inject_reply(cid, lead_id, classification, text=None) -> reply document (with "id")

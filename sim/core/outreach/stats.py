@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.core.outreach.model import COUNTERS
+from sim.core.clock import from_ts
+from sim.core.outreach.model import COUNTERS, DAY
+
+DAILY = {"sent": "sent", "bounced": "bounced", "opened": "opened", "replies": "replied"}  # counter -> daily key
 
 
 class Stats:
@@ -27,6 +30,12 @@ class Stats:
         counters["queued"] = queued
         counters["classes"] = dict(st["classes"]) if st else {}
         return counters
+
+    def daily(self, cid: str) -> dict[str, dict[str, int]]:
+        """Events per simulated UTC day: ``{"2026-01-05": {"sent", "bounced", "opened", "replied" (replies)}}``."""
+        st = self._stats.get(cid)
+        days = (st.get("daily") or {}) if st else {}
+        return {from_ts(int(d) * DAY).strftime("%Y-%m-%d"): dict(v) for d, v in sorted(days.items(), key=lambda i: int(i[0]))}
 
     def queued_by_sender(self, cid: str) -> dict:
         """Leads due now but unsent, by the sender they are tied to (``sticky`` campaigns; None: any sender)."""
@@ -63,4 +72,13 @@ class Stats:
             changes["classes"] = cl
         if extra:
             changes.update(extra)
+        if any(k in counters for k in DAILY):  # events per simulated UTC day, for the dashboard's timeline
+            daily = dict(st.get("daily") or {})
+            day = str(int(self.ctx.now_ts() // DAY))
+            bucket = dict(daily.get(day) or {})
+            for k, name in DAILY.items():
+                if counters.get(k):
+                    bucket[name] = bucket.get(name, 0) + counters[k]
+            daily[day] = bucket
+            changes["daily"] = daily
         self._stats.update(cid, changes)

@@ -7,6 +7,7 @@ from sim.vendors.leadterra.backend import PLACEHOLDER_KEYS, TICK_JOB, seed, tick
 from sim.vendors.leadterra.controls import controls
 from sim.vendors.leadterra.errors import LeadterraErrors
 from sim.vendors.leadterra.routes import blueprint
+from sim.vendors.leadterra.serializers import campaign_summaries
 from sim.vendors.leadterra.webhooks import LeadterraWebhooks
 from sim.web.spec import VendorSpec
 
@@ -32,5 +33,6 @@ SPEC = VendorSpec(
     seed=seed,
     controls=controls,
     openapi="openapi.json",
+    campaigns=campaign_summaries,
     docs="Leadterra cold-email API: sender pools, campaigns, bulk leads, replies, suppression, webhooks, SDR hand-off",
 )

@@ -85,3 +85,24 @@ def followup_json(desk, f) -> dict:
         out["skippedAt"] = desk.iso(f["skippedAt"])
         out["skipReason"] = f["skipReason"]
     return out
+
+
+# --- the dashboard's view (VendorSpec.campaigns; contract in sim.web.spec.CAMPAIGNS_HOOK) -----------------------
+def campaign_summaries(ctx) -> list[dict]:
+    """Every campaign with the numbers of ``GET /campaigns/{id}/stats``, built by the same code as that endpoint."""
+    from sim.vendors.leadterra.backend import Leadterra
+
+    lt = Leadterra(ctx)
+    engine = lt.engine
+    out = []
+    for camp in sorted(engine.campaigns(), key=lambda c: (c["created_at"], c.doc_id)):
+        raw = lt.stats(camp.doc_id)
+        stats = stats_json(raw)
+        enrolled = stats["totalEnrolled"]
+        done = sum(1 for e in engine.enrollments(camp.doc_id) if e is not None and e["status"] != "active")
+        out.append({"id": camp.doc_id, "name": camp["name"], "status": stats["status"], "kind": "campaign",
+                    "total": enrolled, "sent": stats["sent"], "bounced": stats["bounced"],
+                    "opened": raw["opened"],  # the count behind openRate (opened / delivered)
+                    "replied": stats["replied"], "stats": stats, "source": f"GET /campaigns/{camp.doc_id}/stats",
+                    "progress": done / enrolled if enrolled else 0.0, "daily": engine.daily(camp.doc_id)})
+    return out

@@ -8,6 +8,7 @@ from sim.vendors.puffle.controls import controls
 from sim.vendors.puffle.errors import PuffleErrors
 from sim.vendors.puffle.fixtures import seed
 from sim.vendors.puffle.routes import blueprint
+from sim.vendors.puffle.serializers import campaign_summaries
 from sim.vendors.puffle.webhooks import PuffleWebhooks
 from sim.web.spec import VendorSpec
 
@@ -26,5 +27,5 @@ SPEC = VendorSpec(
           "puffle.ai_generate": campaigns.run_ai_generation, "puffle.ai_examples": ai.examples_ready,
           "puffle.domain_check": senders.domain_check, "puffle.linkedin_connect": senders.complete_connect,
           "puffle.context_ready": account.context_ready},
-    seed=seed, controls=controls, openapi="openapi.json",
+    seed=seed, controls=controls, openapi="openapi.json", campaigns=campaign_summaries,
     docs="Puffle outreach core: campaigns and their launch lifecycle, senders, roster, sequences, inbox, credits")

@@ -110,3 +110,21 @@ def conversation_message(ctx, m: dict) -> dict:
             "subject": m.get("subject"), "body_text": m.get("body_text"), "body_html": m.get("body_html"),
             "sender_name": m.get("sender_name"), "sender_identifier": m.get("sender_identifier"),
             "external_id": m.get("external_id"), "sent_at": ctx.iso(m["sent_at"]), "created_at": ctx.iso(m["created_at"])}
+
+
+# --- the dashboard's view (VendorSpec.campaigns; contract in sim.web.spec.CAMPAIGNS_HOOK) -----------------------
+def campaign_summaries(ctx) -> list[dict]:
+    """Every campaign with the ``stats`` of ``GET /api/campaigns/{id}``, built by the same serializer."""
+    from sim.vendors.puffle import campaigns, engine
+
+    out = []
+    sending = engine.outreach(ctx)
+    for camp in campaigns.list_campaigns(ctx):
+        stats = campaign(ctx, camp)["stats"]
+        got = stats or {}
+        total = got.get("total")
+        out.append({"id": camp["id"], "name": camp["name"], "status": camp["status"], "kind": "campaign",
+                    "total": total, "sent": got.get("sent"), "bounced": got.get("bounced"), "opened": None,
+                    "replied": got.get("replied"), "stats": stats, "source": f"GET /campaigns/{camp['id']}",
+                    "progress": got.get("contacted", 0) / total if total else 0.0, "daily": sending.daily(camp["id"])})
+    return out
