@@ -36,3 +36,16 @@ def test_installed_package_finds_its_data_outside_the_checkout(wheel, tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(target)], check=True, capture_output=True, text=True,
                          cwd=tmp_path).stdout.split()
     assert out == [str(target / "sim" / "_data" / "schemas"), str(target / "sim" / "_data" / "fixtures")]
+
+
+def test_installed_package_serves_the_dashboard_and_its_assets(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import sim; assert sim.__file__.startswith(sys.argv[1]); "
+            "from sim.app import create_app; from sim.config import Config; c = create_app(Config(store='memory')).test_client(); "
+            "print(*(c.get(p).status_code for p in ('/_sim/ui/', '/_sim/ui/workspaces/default', '/_sim/ui/static/ui.css', "
+            "'/_sim/ui/static/ui.js', '/_sim/ui/static/favicon.svg')))")
+    out = subprocess.run([sys.executable, "-c", code, str(target)], check=True, capture_output=True, text=True,
+                         cwd=tmp_path).stdout.split()
+    assert out == ["200"] * 5
