@@ -40,7 +40,8 @@ def bearer(key: str) -> dict:
 def leadterra_campaign(client, ws, leads: int = 120) -> str:
     h = bearer(ws["keys"]["leadterra"])
     steps = [{"subject": "Hi", "bodyHtml": "<p>Hi</p>", "delayDays": 0}, {"subject": "Re", "bodyHtml": "<p>Re</p>", "delayDays": 2}]
-    cid = client.post("/leadterra/v1/campaigns", json={"name": "Q2 outbound", "sequenceSteps": steps}, headers=h).get_json()["campaign"]["id"]
+    r = client.post("/leadterra/v1/campaigns", json={"name": "Q2 outbound", "sequenceSteps": steps}, headers=h)
+    cid = r.get_json()["campaign"]["id"]
     bulk = {"leads": [{"email": f"p{i}@example{i}.com", "firstName": f"P{i}"} for i in range(leads)]}
     assert client.post(f"/leadterra/v1/campaigns/{cid}/leads/bulk", json=bulk, headers=h).status_code == 200
     assert client.post(f"/leadterra/v1/campaigns/{cid}/start", headers=h).status_code == 200
