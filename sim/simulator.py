@@ -572,7 +572,8 @@ class Simulator:
         with self.lock:
             self.workspace_doc(ws)
             failed = [{"id": d.doc_id, **d} for d in self.store.table(f"w/{ws}/{DELIVERIES}") if d.get("state") == "failed"]
-            return build_report(ws, self.iso(self.clock(ws).now_ts()), self.journal.table(ws), failed, vendor)
+            entries = list(self.journal.table(ws)._docs.values())  # read-only: no Document copy per entry
+            return build_report(ws, self.iso(self.clock(ws).now_ts()), entries, failed, vendor)
 
     def add_fault(self, ws: str, body: Any) -> dict:
         rule = validate_rule(body)

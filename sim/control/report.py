@@ -257,63 +257,61 @@ def build_report(workspace: str, generated_at: str, entries: Iterable[dict], del
     submits: dict[str, deque] = defaultdict(deque)
     autoreach_seen = False
 
+    counts: dict[tuple, int] = defaultdict(int)
     for e in entries:
         v = e.get("vendor")
         if vendor and v != vendor:
             continue
-        total += 1
         status = e.get("status") or 0
+        counts[(v, status)] += 1
         seq = e.get("seq")
-        stats = by_vendor.get(v)
-        if stats is None:
-            stats = by_vendor[v] = {"requests": 0, "errors": 0, "by_status": defaultdict(int)}
-        stats["requests"] += 1
-        stats["by_status"][str(status)] += 1
-        if status >= 400:
-            stats["errors"] += 1
         method = e.get("method")
         route = e.get("route") or e.get("path") or ""
         template = e.get("template") or route
-        shape = _shape(template, shapes)
+        shape = shapes.get(template) or _shape(template, shapes)
 
         # --- retries, Retry-After, backoff (real time) ---
-        end = e.get("real_at") or 0.0
-        start = end - (e.get("duration_ms") or 0) / 1000
+        failed = status == 429 or status >= 500
         akey = (v, e.get("key"), method, shape)
         att = attempts.get(akey)
-        if att is None:
-            att = attempts[akey] = _Attempts()
-        elif att.last_retry_after is not None and start - att.last_end < att.last_retry_after:
-            findings.get("ignored_retry_after", v).hit((seq,))
-        failed = status == 429 or status >= 500
-        if att.chain is not None:
-            att.chain.append(seq)
-            if not failed:
-                _close_chain(att, findings, v)
-        elif status == 429:
-            att.chain = [seq]
-        if failed:
-            att.failed.append((seq, start, end))
-        elif att.failed:
-            _close_failures(att, findings, v)
-        att.last_end = end
-        att.last_status = status
-        att.last_retry_after = _retry_after(e.get("retry_after"), end) if status in (429, 503) else None
+        if att is not None or failed:
+            end = e.get("real_at") or 0.0
+            start = end - (e.get("duration_ms") or 0) / 1000
+            if att is None:
+                att = attempts[akey] = _Attempts()
+            elif att.last_retry_after is not None and start - att.last_end < att.last_retry_after:
+                findings.get("ignored_retry_after", v).hit((seq,))
+            if att.chain is not None:
+                att.chain.append(seq)
+                if not failed:
+                    _close_chain(att, findings, v)
+            elif status == 429:
+                att.chain = [seq]
+            if failed:
+                att.failed.append((seq, start, end))
+            elif att.failed:
+                _close_failures(att, findings, v)
+            att.last_end = end
+            att.last_retry_after = _retry_after(e.get("retry_after"), end) if status in (429, 503) else None
+            if not failed and att.chain is None and not att.failed:
+                del attempts[akey]  # nothing pending: the next attempt starts afresh
 
         # --- answers ---
-        if status == 401:
-            findings.get("auth_failures", v).hit((seq,))
-        elif 400 <= status < 500 and status != 429:
-            code = error_code(e.get("response"))
-            findings.get("client_errors", v, (status, code)).hit((seq,))
+        if status >= 400:
+            if status == 401:
+                findings.get("auth_failures", v).hit((seq,))
+            elif status < 500 and status != 429:
+                findings.get("client_errors", v, (status, error_code(e.get("response")))).hit((seq,))
 
         # --- vendor rules ---
         if v == "puffle":
             _puffle(e, method, shape, route, status, seq, findings, changed, inspected, polled, times)
         elif v == "leadterra":
-            _leadterra(e, method, shape, status, seq, findings)
+            if method == "POST":
+                _leadterra(e, method, shape, status, seq, findings)
         elif v == "leadconduit":
-            _leadconduit(e, method, shape, route, status, seq, findings, submits, times)
+            if method == "POST":
+                _leadconduit(e, method, shape, route, status, seq, findings, submits, times)
         elif v == "cluetik":
             if status == 429:
                 findings.get("cluetik.rate_limited", v).hit((seq,))
@@ -321,6 +319,16 @@ def build_report(workspace: str, generated_at: str, entries: Iterable[dict], del
             autoreach_seen = True
             if method in WRITES:
                 findings.get("autoreach.write_before_auth_check", v).hit((seq,))
+
+    for (v, status), n in counts.items():
+        total += n
+        stats = by_vendor.get(v)
+        if stats is None:
+            stats = by_vendor[v] = {"requests": 0, "errors": 0, "by_status": defaultdict(int)}
+        stats["requests"] += n
+        stats["by_status"][str(status)] += n
+        if status >= 400:
+            stats["errors"] += n
 
     for (v, *_), att in attempts.items():
         _close_failures(att, findings, v)
@@ -338,7 +346,8 @@ def build_report(workspace: str, generated_at: str, entries: Iterable[dict], del
 
     out = [_render(f) for f in findings.by_key.values()]
     out.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["rule"], f["vendor"] or "", f["message"]))
-    vendors_out = {v: {"requests": s["requests"], "errors": s["errors"], "by_status": dict(sorted(s["by_status"].items()))}
+    vendors_out = {v: {"requests": s["requests"], "errors": s["errors"],
+                       "by_status": dict(sorted(s["by_status"].items(), key=lambda kv: int(kv[0])))}
                    for v, s in sorted(by_vendor.items(), key=lambda kv: str(kv[0]))}
     return {"workspace": workspace, "generated_at": generated_at,
             "ok": not any(f["severity"] == "error" for f in out), "requests": total,
