@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import random
 import re
-import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -38,6 +38,9 @@ from sim.web.spec import VendorSpec
 
 log = logging.getLogger("leadsim")
 _UNSET = object()
+# Request ids need to be unique, not secret: a PRNG seeded once from os.urandom. secrets.token_hex makes a
+# getrandom() syscall per request, which drops the GIL and costs a thread switch under load (bench/README.md).
+_REQUEST_IDS = random.Random()
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
@@ -92,7 +95,7 @@ def route(bp: Blueprint, rule: str, methods: list[str] | None = None, spec: Call
 
 
 def new_request_id() -> str:
-    return "req_" + secrets.token_hex(6)
+    return f"req_{_REQUEST_IDS.getrandbits(48):012x}"
 
 
 def vendor_path(spec: VendorSpec, path: str) -> str:

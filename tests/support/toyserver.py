@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     from waitress.server import create_server
 
     from sim.app import create_app
+    from sim.cli import tune_gc
     from sim.config import Config
     from tests.support.toyvendor import toy_spec
 
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app(Config(store=args.store), specs)
     sim = app.extensions["sim"]
     server = create_server(app, host="127.0.0.1", port=args.port, threads=args.threads, **WAITRESS)
+    tune_gc()  # as `leadsim serve` does
     print(json.dumps({"port": server.effective_port, "keys": sim.keys("default"), "pid": os.getpid()}), flush=True)
     try:
         server.run()
