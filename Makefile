@@ -7,7 +7,7 @@ PORT ?= 8080
 STORE ?= .leadsim
 WORKERS ?= 2
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,12 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff check sim tests bench
 	$(BIN)/lint-imports
 
-test: lint
+test: lint chromium
 	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile
+
+# the dashboard's browser tests drive Debian's chromium (Playwright's own browser download is not used)
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench

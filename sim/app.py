@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from sim.config import Config
 from sim.control.routes import bp as control_bp
 from sim.control.routes import require_admin_token
+from sim.control.scenario import bp as scenario_bp
 from sim.control.ui import bp as ui_bp
 from sim.core.resources import data_dir
 from sim.simulator import Simulator
@@ -44,6 +45,7 @@ def create_app(config: Config | None = None, specs: list[VendorSpec] | None = No
             app.register_blueprint(spec.controls(), url_prefix=f"/_sim/workspaces/<ws_id>/{spec.name}")
     app.register_blueprint(control_bp, url_prefix="/_sim")
     app.register_blueprint(ui_bp, url_prefix="/_sim/ui")  # the dashboard
+    app.register_blueprint(scenario_bp, url_prefix="/_sim")  # POST /_sim/workspaces/{id}/scenarios/{name}
 
     @app.before_request
     def admin_token():

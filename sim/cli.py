@@ -782,3 +782,63 @@ def report(settings: Settings, ws: str, vendor: str | None) -> None:
     out.print(t)
     for f in data["findings"]:
         out.print(f"{f['rule']}: {f['guidance']} ({f['source']})")
+
+
+# --- demo (self-contained) ----------------------------------------------------------------------
+@cli.command()
+@click.option("--store", default="memory", show_default=True, help="Store of the server the demo starts, if none runs.")
+@click.option("--scenario", default="demo", show_default=True, help="Scenario under fixtures/<name>/scenario.json.")
+@remote
+def demo(settings: Settings, store: str, scenario: str) -> None:
+    """Fill a new workspace with campaigns in motion and print the dashboard URL.
+
+    Uses the server at --url; when none answers there (and --url is on loopback), starts one in this process
+    and keeps serving it until Ctrl-C.
+    """
+    from urllib.parse import urlsplit
+
+    from sim.client import Client, ServerUnavailable
+
+    server = None
+    client = settings.client()
+    try:
+        client.health()
+    except ServerUnavailable:
+        parts = urlsplit(settings.url)
+        host, port = parts.hostname or "127.0.0.1", parts.port or 80
+        if not is_loopback(host):
+            raise
+        from sim.config import Config
+
+        try:
+            server = LiveServer.create(Config(store=store, admin_token=settings.admin_token, background=True),
+                                       host=host, port=port).start()
+        except OSError as exc:
+            raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+        client = Client(server.url, admin_token=settings.admin_token, timeout=60.0)
+    try:
+        with progress(settings, f"Loading the {scenario} scenario"):
+            ws = client.create_workspace(name=scenario)
+            result = client.request("POST", f"/workspaces/{ws['id']}/scenarios/{scenario}", json={})
+        base = server.url if server is not None else settings.url.rstrip("/")
+        info = {**result, "url": base + result["dashboard"], "server": base, "started_server": server is not None,
+                "keys": ws["keys"]}
+        if settings.as_json:
+            emit_json(info)
+        else:
+            click.echo(f"Demo workspace {ws['id']} ({result['steps']} scenario steps): {result['description']}")
+            click.echo(f"Dashboard: {info['url']}")
+        sys.stdout.flush()
+        if server is not None:
+            if not settings.as_json:
+                click.echo("Serving until Ctrl-C.", err=True)
+            def stop(signum: int, frame: Any) -> None:
+                raise KeyboardInterrupt
+
+            signal.signal(signal.SIGTERM, stop)
+            with contextlib.suppress(KeyboardInterrupt):
+                while True:
+                    threading.Event().wait(3600)
+    finally:
+        if server is not None:
+            server.stop()

@@ -60,8 +60,10 @@ def timeline(rows: list[dict], now_ts: float, width: int = 960, height: int = 24
     first = min((datetime.strptime(d, "%Y-%m-%d").date() for d in per_day), default=today)
     first = min(first, today)
     span = (today - first).days + 1
-    span = max(TIMELINE_DAYS[0], min(span, TIMELINE_DAYS[1]))
-    start = today - timedelta(days=span - 1)
+    if span > TIMELINE_DAYS[1]:  # a long history: its last 60 days
+        span, start = TIMELINE_DAYS[1], today - timedelta(days=TIMELINE_DAYS[1] - 1)
+    else:  # from the first event, and at least a week (the days to come stay empty)
+        span, start = max(span, TIMELINE_DAYS[0]), first
     days = [start + timedelta(days=i) for i in range(span)]
     left, right, top, bottom = 48, 12, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -90,7 +92,7 @@ def timeline(rows: list[dict], now_ts: float, width: int = 960, height: int = 24
     xlabels = [{"x": round(left + i * slot + slot / 2, 2), "text": f"{d:%b %d}"} for i, d in enumerate(days)
                if (span - 1 - i) % every == 0]
     yticks = [{"y": round(top + plot_h - plot_h * v / ymax, 2), "text": f"{v:,}"} for v in ticks(ymax)]
-    return {"width": width, "height": height, "left": left, "right": width - right, "top": top,
+    return {"today": today.isoformat(), "width": width, "height": height, "left": left, "right": width - right, "top": top,
             "bottom": top + plot_h, "bars": bars, "xlabels": xlabels, "yticks": yticks, "series": SERIES,
             "events": sum(b["total"] for b in bars), "days": span,
             "sums": {k: sum(c.get(k, 0) for d, c in per_day.items() if d >= start.isoformat()) for k, _ in SERIES}}

@@ -94,7 +94,7 @@ def test_puffle_row_shows_the_stats_of_the_campaign_endpoint(client, ws):
     advance(client, ws, 3 * 86400)
     stats = client.get(f"/puffle/api/campaigns/{cid}", headers=bearer(ws["keys"]["puffle"])).get_json()["campaign"]["stats"]
     figures = row(client.get(f"/_sim/ui/workspaces/{ws['id']}").get_data(as_text=True), cid)
-    assert figures["total"] == f"{stats['total']:,}" and figures["sent"] == f"{stats.get('sent', 0):,}"
+    assert figures["total"] == f"{stats['total']:,}" and figures["sent"] == f"{stats.get('contacted', 0):,}"
     assert figures["replied"] == f"{stats.get('replied', 0):,}" and figures["bounced"] == f"{stats.get('bounced', 0):,}"
 
 
@@ -169,3 +169,23 @@ def test_journal_page_lists_the_requests(client, ws):
     leadterra_campaign(client, ws, leads=2)
     page = client.get(f"/_sim/ui/workspaces/{ws['id']}/journal?vendor=leadterra").get_data(as_text=True)
     assert "/leadterra/v1/campaigns" in page and "leads/bulk" in page
+
+
+def test_demo_scenario_fills_the_workspace_with_campaigns_in_motion(client, ws):
+    r = client.post(f"/_sim/workspaces/{ws['id']}/scenarios/demo", json={})
+    assert r.status_code == 200 and r.get_json()["skipped"] == 0
+    assert client.get(f"/_sim/workspaces/{ws['id']}/clock").get_json()["mode"] == "3600x"
+    page = client.get(f"/_sim/ui/workspaces/{ws['id']}").get_data(as_text=True)
+    assert page.count('data-vendor="leadterra"') == 2 and page.count('data-vendor="puffle"') == 1
+    assert 'data-live="2000"' in page
+
+
+def test_unknown_scenario_is_422_naming_the_field(client, ws):
+    r = client.post(f"/_sim/workspaces/{ws['id']}/scenarios/nope", json={})
+    assert r.status_code == 422 and r.mimetype == "application/problem+json"
+    assert r.get_json()["errors"][0]["field"] == "name"
+
+
+def test_scenario_into_an_unknown_workspace_is_404(client):
+    r = client.post("/_sim/workspaces/ws_nope/scenarios/demo", json={})
+    assert r.status_code == 404 and r.get_json()["detail"] == "workspace ws_nope not found"

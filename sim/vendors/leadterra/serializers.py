@@ -99,10 +99,12 @@ def campaign_summaries(ctx) -> list[dict]:
         raw = lt.stats(camp.doc_id)
         stats = stats_json(raw)
         enrolled = stats["totalEnrolled"]
-        done = sum(1 for e in engine.enrollments(camp.doc_id) if e is not None and e["status"] != "active")
+        steps = len(camp["steps"]) or 1  # progress: steps each lead is through (a stopped lead is through all)
+        done = sum(steps if e["status"] != "active" else min(e["step"], steps)
+                   for e in engine.enrollments(camp.doc_id) if e is not None)
         out.append({"id": camp.doc_id, "name": camp["name"], "status": stats["status"], "kind": "campaign",
                     "total": enrolled, "sent": stats["sent"], "bounced": stats["bounced"],
                     "opened": raw["opened"],  # the count behind openRate (opened / delivered)
                     "replied": stats["replied"], "stats": stats, "source": f"GET /campaigns/{camp.doc_id}/stats",
-                    "progress": done / enrolled if enrolled else 0.0, "daily": engine.daily(camp.doc_id)})
+                    "progress": done / (enrolled * steps) if enrolled else 0.0, "daily": engine.daily(camp.doc_id)})
     return out

@@ -114,7 +114,10 @@ def conversation_message(ctx, m: dict) -> dict:
 
 # --- the dashboard's view (VendorSpec.campaigns; contract in sim.web.spec.CAMPAIGNS_HOOK) -----------------------
 def campaign_summaries(ctx) -> list[dict]:
-    """Every campaign with the ``stats`` of ``GET /api/campaigns/{id}``, built by the same serializer."""
+    """Every campaign with the ``stats`` of ``GET /api/campaigns/{id}``, built by the same serializer.
+
+    ``sent`` is ``stats.contacted`` (prospects written to so far): Puffle's own ``stats.sent`` counts only the
+    prospects still in status ``sent``, which falls as they reply or complete."""
     from sim.vendors.puffle import campaigns, engine
 
     out = []
@@ -124,7 +127,7 @@ def campaign_summaries(ctx) -> list[dict]:
         got = stats or {}
         total = got.get("total")
         out.append({"id": camp["id"], "name": camp["name"], "status": camp["status"], "kind": "campaign",
-                    "total": total, "sent": got.get("sent"), "bounced": got.get("bounced"), "opened": None,
+                    "total": total, "sent": got.get("contacted"), "bounced": got.get("bounced"), "opened": None,
                     "replied": got.get("replied"), "stats": stats, "source": f"GET /campaigns/{camp['id']}",
                     "progress": got.get("contacted", 0) / total if total else 0.0, "daily": sending.daily(camp["id"])})
     return out
