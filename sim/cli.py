@@ -88,6 +88,9 @@ class LiveServer:
                threads: int = 8, app_factory: Callable | None = None) -> LiveServer:
         """Bind first (a taken port fails before the store is opened), then build the app and its ticker."""
         sock = bind(host, port)
+        if getattr(config, "address", None) is None:  # the lock file names it; the Host rule of /_sim checks it
+            bound = sock.getsockname()
+            config.address = f"http://{f'[{bound[0]}]' if ':' in bound[0] else bound[0]}:{bound[1]}"
         try:
             if app_factory is None:
                 from sim.app import create_app
@@ -320,6 +323,7 @@ def serve(settings: Settings, host: str, port: int, store: str, seed: int, vendo
         except ValueError:
             raise click.BadParameter(f"{start!r} is not an ISO-8601 time", param_hint="--start") from None
     from sim.config import Config
+    from sim.core.store import StoreError
 
     config = Config(store=store, seed=seed, clock=clock, start=start, vendor=vendor, fsync=fsync,
                     admin_token=admin_token or None, background=True)
@@ -327,8 +331,12 @@ def serve(settings: Settings, host: str, port: int, store: str, seed: int, vendo
         server = LiveServer.create(config, host=host, port=port, threads=threads)
     except ValueError as exc:  # an unknown --vendor
         raise click.BadParameter(str(exc), param_hint="--vendor") from None
+    except StoreError as exc:  # unreadable files, or another server holds the store
+        raise click.ClickException(f"cannot open the store {exc.file}: {exc.reason}") from None
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+    for repair in server.sim.repairs:
+        click.echo(f"warning: {repair}", err=True)
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt

@@ -20,3 +20,4 @@ class Config:
     max_body: int = 32 * 1024 * 1024
     default_workspace: bool = True
     vendors: list[str] | None = field(default=None)  # restrict the mounted vendors (tests)
+    address: str | None = None       # URL the server is bound to (set by LiveServer): lock file holder, Host rule

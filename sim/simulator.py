@@ -12,7 +12,7 @@ from typing import Any
 
 from sim import __version__
 from sim.config import Config
-from sim.core.clock import MAX_TS, MIN_TS, Clock, from_ts, iso, parse_iso, parse_mode
+from sim.core.clock import MAX_TS, MIN_TS, Clock, from_ts, iso, mode_name, parse_iso, parse_mode, valid_rate
 from sim.core.context import VendorContext
 from sim.core.errors import Conflict, FieldError, Invalid, NotFound
 from sim.core.fakedata import FakeData
@@ -44,7 +44,8 @@ class Simulator:
         self.config = config or Config()
         self.specs: dict[str, VendorSpec] = {s.name: s for s in (specs or [])}
         path = None if self.config.store == "memory" else self.config.store
-        self.store = Store(path, fsync=self.config.fsync)
+        self.store = Store(path, fsync=self.config.fsync, owner={"address": self.config.address})
+        self.store.rollback_listeners.append(self._forget_derived)
         self.lock = self.store.lock
         self.scheduler = Scheduler(self.store)
         self.dispatcher = Dispatcher(self, timeout=self.config.webhook_timeout, workers=self.config.webhook_workers)
@@ -62,6 +63,7 @@ class Simulator:
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         parse_mode(self.config.clock)  # fail early on a bad mode
+        self.repairs: list[str] = self._repair_clocks()  # what loading the store had to fix (`serve` prints it)
         for spec in self.specs.values():
             for kind, handler in spec.jobs.items():
                 self.scheduler.register(kind, self._vendor_job(spec.name, handler))
@@ -71,6 +73,50 @@ class Simulator:
                     self._create(DEFAULT, name=DEFAULT, seed=self.config.seed)
                 else:
                     self._ensure_keys(DEFAULT)
+
+    def _forget_derived(self, tables: set[str]) -> None:
+        """After a rollback: drop the in-memory state derived from the touched tables (rebuilt on next use)."""
+        wss = {name.split("/", 2)[1] for name in tables if name.startswith("w/") and name.count("/") >= 2}
+        if WORKSPACES in tables:
+            wss.update(self._clocks)
+            wss.update(self._ids)
+        for ws in wss:
+            self._clocks.pop(ws, None)
+            self._ids.pop(ws, None)
+            self.scheduler.forget(ws)
+            self.journal.forget(ws)
+            for name in self.store.tables(f"w/{ws}/"):
+                self.store.table(name).cache.clear()
+
+    def _repair_clocks(self) -> list[str]:
+        """Make every stored clock loadable: a rate no mode can set (a store written before modes were bounded,
+        like ``1e12x``) becomes manual at the time it was set; a time outside 1970..9000 is clamped."""
+        repairs = []
+        with self.store.batch():
+            for doc in self.store.table(WORKSPACES).all():
+                ws = doc.doc_id
+                runtime = self._runtime(ws)
+                for where, clock in (("runtime", runtime.get("clock")), ("workspace", doc.get("clock"))):
+                    if clock is None and where == "runtime":
+                        continue
+                    fixed = _repaired_clock(clock, doc.get("start"))
+                    if fixed is None:
+                        continue
+                    if where == "runtime":
+                        self.store.table(f"w/{ws}/{RUNTIME}").put("state", {**runtime, "clock": fixed})
+                    else:
+                        self.store.table(WORKSPACES).update(ws, {"clock": fixed})
+                    rate = clock.get("rate") if isinstance(clock, dict) else None
+                    message = (f"workspace {ws}: its stored clock ({_describe_clock(clock)}) could not run; "
+                               f"it is now manual at {iso(from_ts(fixed['base']))}")
+                    if where == "runtime" or not runtime.get("clock"):
+                        repairs.append(message)
+                        self.store.table(f"w/{ws}/{NOTICES}").put(self.ids(ws).hex("ntc_", 16), {
+                            "kind": "clock_repaired", "at": fixed["base"], "message": message,
+                            "rate": rate if isinstance(rate, (int, float)) and rate == rate and abs(rate) != float("inf")
+                            else str(rate)})
+                        self.persist(ws)
+        return repairs
 
     # --- small accessors ----------------------------------------------------------------------
     @property
@@ -227,6 +273,8 @@ class Simulator:
             problems.append(FieldError("name", "type", "name must be a string of 1 to 200 characters"))
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, str))):
             problems.append(FieldError("seed", "type", "seed must be an integer or a string"))
+        elif isinstance(seed, str) and not 0 < len(seed) <= 200 or isinstance(seed, int) and not -2**63 <= seed < 2**63:
+            problems.append(FieldError("seed", "value", "seed must be a 64-bit integer or a string of 1 to 200 characters"))
         if start is not None and not isinstance(start, str):
             problems.append(FieldError("start", "type", "start must be an ISO-8601 string"))
         if fixtures is not None and not isinstance(fixtures, str):
@@ -690,3 +738,29 @@ def _merge(base: dict, override: dict) -> None:
             _merge(base[k], v)
         else:
             base[k] = v
+
+
+def _repaired_clock(clock: Any, start: Any) -> dict | None:
+    """The stored clock made runnable, or None when it already is."""
+    def number(v) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
+
+    if not isinstance(clock, dict):
+        base = start if number(start) and MIN_TS <= start <= MAX_TS else float(int(time.time()))
+        return {"base": base, "anchor": time.time(), "rate": None}
+    base, anchor, rate = clock.get("base"), clock.get("anchor"), clock.get("rate")
+    ok_base = number(base) and MIN_TS <= base <= MAX_TS
+    if ok_base and number(anchor) and valid_rate(rate):
+        return None
+    if not ok_base:
+        base = min(max(base, MIN_TS), MAX_TS) if number(base) else (start if number(start) else float(int(time.time())))
+    return {"base": float(base), "anchor": time.time(), "rate": None}
+
+
+def _describe_clock(clock: Any) -> str:
+    if not isinstance(clock, dict):
+        return "missing"
+    rate = clock.get("rate")
+    if valid_rate(rate):
+        return f"mode {mode_name(rate)}, time {clock.get('base')!r}"
+    return f"rate {str(rate)[:40]}"

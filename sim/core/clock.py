@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sim.core.errors import quoted
+
 UTC = UTC
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
@@ -15,24 +17,34 @@ MIN_TS = 0.0
 MAX_TS = 221845392000.0  # 9000-01-01T00:00:00Z
 
 
+MAX_RATE = 10_000.0  # fastest scaled clock: 10,000 simulated seconds per real second
+_SCALED = re.compile(r"([0-9]{1,5})(?:\.([0-9]{1,6}))?x")  # ASCII digits only: no 1_000x, 1e3x, infx or "٣x"
+
+
 def parse_mode(mode: str) -> float | None:
-    """``manual`` -> None, ``realtime`` -> 1.0, ``60x`` -> 60.0. ValueError otherwise."""
-    mode = (mode or "manual").strip().lower()
-    if mode == "manual":
+    """``manual`` -> None, ``realtime`` -> 1.0, ``60x`` -> 60.0 (``Nx`` with 0 < N <= 10,000). ValueError otherwise."""
+    text = (mode or "manual").strip().lower() if isinstance(mode, str) else mode
+    if text == "manual":
         return None
-    if mode == "realtime":
+    if text == "realtime":
         return 1.0
-    if mode.endswith("x"):
-        rate = float(mode[:-1])
-        if rate > 0:
+    m = _SCALED.fullmatch(text) if isinstance(text, str) else None
+    if m is not None:
+        rate = float(m.group(0)[:-1])
+        if 0 < rate <= MAX_RATE:
             return rate
-    raise ValueError(f"clock mode must be manual, realtime or <N>x, not {mode!r}")
+    raise ValueError(f"clock mode must be manual, realtime or <N>x with 0 < N <= 10000 (like 60x), not {quoted(mode)}")
+
+
+def valid_rate(rate: object) -> bool:
+    """True for a stored rate that ``parse_mode`` could have produced (None is manual)."""
+    return rate is None or (isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 < rate <= MAX_RATE)
 
 
 def mode_name(rate: float | None) -> str:
     if rate is None:
         return "manual"
-    return "realtime" if rate == 1.0 else f"{rate:g}x"
+    return "realtime" if rate == 1.0 else f"{rate:.6f}".rstrip("0").rstrip(".") + "x"
 
 
 def parse_duration(text: str | int | float) -> float:
@@ -85,7 +97,7 @@ class Clock:
     def now_ts(self) -> float:
         if self.rate is None:
             return self.base
-        return self.base + (time.time() - self.anchor) * self.rate
+        return min(self.base + (time.time() - self.anchor) * self.rate, MAX_TS)  # a running clock stops at 9000
 
     def now(self) -> datetime:
         return from_ts(self.now_ts())

@@ -5,6 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+QUOTE_LIMIT = 200  # an error quotes at most this many characters of an offending value
+
+
+def clip(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters (marked with "..."), so an answer stays small whatever was sent."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def quoted(value: Any, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(value)`` for an error message, at most ``limit`` characters of it."""
+    if isinstance(value, str) and len(value) > limit:
+        value = value[:limit]  # cut before repr: repr of a 10 MB string is another 10 MB
+        return repr(value) + "..."
+    text = repr(value) if not isinstance(value, (dict, list)) or len(str(value)) <= limit * 4 else f"<{type(value).__name__}>"
+    return clip(text, limit)
+
 
 @dataclass
 class FieldError:

@@ -11,10 +11,18 @@ TinyDB's data model (tables of ``Document`` dicts keyed by doc id, searchable wi
   at most one torn last line, which replay drops (it was never acknowledged).
 
 ``fsync=True`` additionally survives power loss at the cost of one fsync per commit.
+
+A ``batch`` is also a savepoint: when an exception leaves it, every change made inside it is undone in
+memory and none of its log lines is written, so a failed request changes nothing (an error caught by an
+outer batch leaves the outer batch's own changes alone). One store directory belongs to one process:
+``leadsim.lock`` is ``flock``ed while the store is open (the kernel frees it when the process dies, even by
+``kill -9``), and a second opener gets ``StoreLocked`` naming the holder. A store whose files cannot be read
+raises ``StoreError`` naming the file and the reason.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
@@ -27,6 +35,7 @@ from tinydb.table import Document
 
 SNAPSHOT = "db.json"
 LOG = "log.jsonl"
+LOCK = "leadsim.lock"
 COMPACT_LOG_BYTES = 64 * 1024 * 1024
 LAZY_LINES = 256  # lazy log lines wait for the next durable append, or until this many are waiting
 
@@ -36,6 +45,42 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # one in
 
 def _dumps(obj: Any) -> str:
     return _ENCODER.encode(obj)
+
+
+class StoreError(Exception):
+    """The store's files cannot be loaded: ``file`` is the file, ``reason`` what is wrong with it."""
+
+    def __init__(self, file: str | os.PathLike, reason: str):
+        self.file = str(file)
+        self.reason = reason
+        super().__init__(f"{self.file}: {reason}")
+
+
+class StoreLocked(StoreError):
+    """Another process has the store open; ``holder`` is what it wrote in the lock file (pid, address)."""
+
+    def __init__(self, file: str | os.PathLike, holder: dict):
+        self.holder = holder
+        who = f"pid {holder.get('pid', '?')}"
+        if holder.get("address"):
+            who += f", serving {holder['address']}"
+        super().__init__(file, f"the store is in use by another leadsim process ({who}); stop it or use another store")
+
+
+def _clip(value: Any, limit: int = 200) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _valid_entry(entry: Any) -> bool:
+    if not isinstance(entry, dict) or not isinstance(entry.get("t"), str):
+        return False
+    op = entry.get("op")
+    if op == "drop":
+        return True
+    if op == "put":
+        return isinstance(entry.get("id"), str) and isinstance(entry.get("doc"), dict)
+    return op == "del" and isinstance(entry.get("id"), str)
 
 
 class Table:
@@ -99,6 +144,8 @@ class Table:
         doc = dict(doc)
         old = self._docs.get(doc_id)
         self._apply_put(doc_id, doc, old)
+        if self._store._depth:
+            self._store._undo.append((self, doc_id, old))
         self._store._log({"op": "put", "t": self.name, "id": doc_id, "doc": doc}, lazy=lazy)
         return Document(doc, doc_id=doc_id)
 
@@ -109,6 +156,8 @@ class Table:
         old = self._docs[doc_id]
         doc = {**old, **changes}
         self._apply_put(doc_id, doc, old)
+        if self._store._depth:
+            self._store._undo.append((self, doc_id, old))
         self._store._log({"op": "put", "t": self.name, "id": doc_id, "doc": doc})
         return Document(doc, doc_id=doc_id)
 
@@ -119,14 +168,34 @@ class Table:
         for field, index in self._indexes.items():
             if old.get(field) is not None and index.get(old[field]) == doc_id:
                 del index[old[field]]
+        if self._store._depth:
+            self._store._undo.append((self, doc_id, old))
         self._store._log({"op": "del", "t": self.name, "id": doc_id})
         return True
 
     def truncate(self) -> None:
+        if self._store._depth and self._docs:
+            self._store._undo.append((self, None, dict(self._docs)))
         self._docs.clear()
         self._indexes.clear()
         self.cache.clear()
         self._store._log({"op": "drop", "t": self.name})
+
+    def _undo(self, doc_id: str | None, old: dict | None) -> None:
+        """Put back what one write replaced: ``old`` None means the document did not exist; ``doc_id`` None
+        means ``old`` is the whole table before a truncate."""
+        if doc_id is None:
+            self._docs.update(old)
+            self._indexes.clear()  # rebuilt on next use
+            return
+        current = self._docs.get(doc_id)
+        if old is None:
+            self._docs.pop(doc_id, None)
+            for field, index in self._indexes.items():
+                if current is not None and current.get(field) is not None and index.get(current[field]) == doc_id:
+                    del index[current[field]]
+        else:
+            self._apply_put(doc_id, old, current)
 
     def _apply_put(self, doc_id: str, doc: dict, old: dict | None) -> None:
         self._docs[doc_id] = doc
@@ -140,20 +209,58 @@ class Table:
 class Store:
     """All tables of one simulator. ``path=None`` keeps everything in memory."""
 
-    def __init__(self, path: str | os.PathLike | None = None, *, fsync: bool = False):
+    def __init__(self, path: str | os.PathLike | None = None, *, fsync: bool = False, owner: dict | None = None):
         self.path = Path(path) if path is not None else None
         self.fsync = fsync
         self.lock = threading.RLock()
         self._tables: dict[str, Table] = {}
         self._pending: list[str] | None = None
         self._lazy: list[str] = []
+        self._undo: list[tuple] = []
         self._depth = 0
         self._fd: int | None = None
+        self._lock_fd: int | None = None
         self._log_bytes = 0
+        # Called with the names of the tables a rollback touched, so owners of derived data can drop it.
+        self.rollback_listeners: list[Callable[[set[str]], None]] = []
         if self.path is not None:
-            self.path.mkdir(parents=True, exist_ok=True)
-            self._load()
-            self.compact()
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(self.path, exc.strerror or str(exc)) from None
+            self._acquire(owner or {})
+            try:
+                self._load()
+                self.compact()
+            except BaseException:
+                self._release()
+                raise
+
+    # --- one process per store -----------------------------------------------------------
+    def _acquire(self, owner: dict) -> None:
+        lock_path = self.path / LOCK
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(lock_path, exc.strerror or str(exc)) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            try:
+                holder = json.loads(os.pread(fd, 4096, 0) or b"{}")
+            except ValueError:
+                holder = {}
+            os.close(fd)
+            raise StoreLocked(lock_path, holder if isinstance(holder, dict) else {}) from None
+        info = json.dumps({"pid": os.getpid(), **owner}).encode()
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, info, 0)
+        self._lock_fd = fd
+
+    def _release(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing the descriptor drops the flock
+            self._lock_fd = None
 
     # --- tables --------------------------------------------------------------------------
     def table(self, name: str) -> Table:
@@ -169,24 +276,55 @@ class Store:
     def drop_tables(self, prefix: str) -> None:
         with self.batch():
             for name in self.tables(prefix):
-                self._tables.pop(name).truncate()
+                table = self._tables.pop(name)
+                self._undo.append(("unlink", name, table))
+                table.truncate()
 
     # --- commit ----------------------------------------------------------------------------
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """Group writes into one durable append; the lock is held for the whole batch."""
+        """Group writes into one durable append; the lock is held for the whole batch.
+
+        An exception leaving the batch undoes its writes (and drops their log lines) before it propagates."""
         with self.lock:
             if self._depth == 0:
                 self._pending = []
+                self._undo = []
+            mark = (len(self._pending), len(self._undo), len(self._lazy))
             self._depth += 1
             try:
                 yield
+            except BaseException:
+                self._rollback(*mark)
+                raise
             finally:
                 self._depth -= 1
                 if self._depth == 0:
                     lines, self._pending = self._pending, None
+                    self._undo = []
                     if lines or len(self._lazy) >= LAZY_LINES:
                         self._append(lines)
+
+    def _rollback(self, pending: int, undo: int, lazy: int) -> None:
+        """Undo the writes made since the savepoint ``(pending, undo, lazy)`` and forget their log lines."""
+        entries = self._undo[undo:]
+        del self._undo[undo:]
+        del self._pending[pending:]
+        del self._lazy[lazy:]  # lazy lines are only flushed outside a batch, so these are this batch's own
+        touched: set[str] = set()
+        for item in reversed(entries):
+            if item[0] == "unlink":
+                _, name, table = item
+                self._tables[name] = table
+                touched.add(name)
+                continue
+            table, doc_id, old = item
+            table._undo(doc_id, old)
+            table.cache.clear()
+            touched.add(table.name)
+        if touched:
+            for listener in self.rollback_listeners:
+                listener(touched)
 
     def _log(self, entry: dict, lazy: bool = False) -> None:
         if self.path is None:
@@ -225,19 +363,35 @@ class Store:
     def _load(self) -> None:
         snap = self.path / SNAPSHOT
         if snap.exists():
-            data = json.loads(snap.read_text() or "{}")
+            try:
+                data = json.loads(snap.read_bytes() or b"{}")
+            except OSError as exc:
+                raise StoreError(snap, exc.strerror or str(exc)) from None
+            except (ValueError, RecursionError) as exc:
+                raise StoreError(snap, f"not valid JSON ({_clip(exc)})") from None
+            if not isinstance(data, dict) or not all(isinstance(docs, dict) and all(isinstance(d, dict) for d in docs.values())
+                                                     for docs in data.values()):
+                raise StoreError(snap, "not a leadsim snapshot: expected {table: {id: document}}")
             for name, docs in data.items():
                 self._tables[name] = Table(self, name, dict(docs))
         log = self.path / LOG
         if log.exists():
-            raw = log.read_bytes()
-            for line in raw.split(b"\n"):
+            try:
+                raw = log.read_bytes()
+            except OSError as exc:
+                raise StoreError(log, exc.strerror or str(exc)) from None
+            lines = raw.split(b"\n")
+            for number, line in enumerate(lines, 1):
                 if not line.strip():
                     continue
                 try:
                     entry = json.loads(line)
-                except ValueError:
-                    break  # a torn final line from a crash: never acknowledged
+                except (ValueError, RecursionError) as exc:
+                    if number == len(lines):
+                        break  # a torn final line from a crash: never acknowledged
+                    raise StoreError(log, f"line {number} is not valid JSON ({_clip(exc)})") from None
+                if not _valid_entry(entry):
+                    raise StoreError(log, f"line {number} is not a leadsim log entry")
                 self._replay(entry)
 
     def _replay(self, entry: dict) -> None:
@@ -288,3 +442,4 @@ class Store:
                 self.compact()
                 os.close(self._fd)
                 self._fd = None
+            self._release()

@@ -222,7 +222,8 @@ def test_clock_mode_rejects_an_unknown_mode(run, workspace):
     result = run("clock", "mode", workspace["id"], "fast")
     assert result.exit_code == EXIT_ERROR
     assert result.stderr.splitlines()[0] == (
-        "Error: 422 Unprocessable Content: clock mode must be manual, realtime or <N>x, not 'fast'")
+        "Error: 422 Unprocessable Content: clock mode must be manual, realtime or <N>x "
+        "with 0 < N <= 10000 (like 60x), not 'fast'")
 
 
 # --- reset, snapshot, restore -------------------------------------------------------------------

@@ -148,7 +148,7 @@ def test_other_hosts_are_not_loopback(host):
 def test_serve_rejects_an_unknown_clock_mode():
     result = CliRunner().invoke(cli, ["serve", "--clock", "fast", "--store", "memory"])
     assert result.exit_code == 2
-    assert "clock mode must be manual, realtime or <N>x, not 'fast'" in result.stderr
+    assert "clock mode must be manual, realtime or <N>x with 0 < N <= 10000 (like 60x), not 'fast'" in result.stderr
 
 
 def test_serve_rejects_an_unknown_vendor():

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
 
 from sim.core import clock as clock_module
-from sim.core.clock import Clock, iso, mode_name, parse_duration, parse_iso, parse_mode
+from sim.core.clock import MAX_TS, Clock, iso, mode_name, parse_duration, parse_iso, parse_mode
 
 
 class FakeTime:
@@ -91,10 +92,26 @@ def test_parse_mode_accepts_the_three_modes(text, rate):
     assert parse_mode(text) == rate
 
 
-@pytest.mark.parametrize("text", ["fast", "0x", "-2x", "x", "60"])
+@pytest.mark.parametrize("text", ["fast", "0x", "-2x", "x", "60", "10001x", "1e308x", "1e12x", "1e9x", "infx", "nanx",
+                                  "1e-300x", "1_000x", "\u0663x", "\uff16\uff10x", "0.0x", "10000.5x", ".5x", "5.x", "6 0x"])
 def test_parse_mode_rejects_anything_else(text):
     with pytest.raises(ValueError):
         parse_mode(text)
+
+
+@pytest.mark.parametrize(("text", "rate"), [("10000x", 10000.0), ("0.000001x", 0.000001), ("10000.0x", 10000.0)])
+def test_parse_mode_accepts_scaled_modes_up_to_ten_thousand(text, rate):
+    assert parse_mode(text) == rate
+
+
+def test_a_rejected_mode_is_quoted_at_most_200_characters():
+    with pytest.raises(ValueError) as caught:
+        parse_mode("9" * 100_000 + "x")
+    assert len(str(caught.value)) < 400
+
+
+def test_a_running_clock_stops_at_the_year_9000():
+    assert Clock(MAX_TS - 1, time.time() - 10, 10_000.0).now_ts() == MAX_TS
 
 
 @pytest.mark.parametrize(("rate", "name"), [(None, "manual"), (1.0, "realtime"), (60.0, "60x"), (2.5, "2.5x")])

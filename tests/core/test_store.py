@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
+import shutil
 
 import pytest
 from tinydb import Query, TinyDB
@@ -10,7 +13,17 @@ from tinydb.storages import JSONStorage
 from tinydb.table import Document
 from tinydb.table import Table as TinyTable
 
-from sim.core.store import LOG, SNAPSHOT, Store
+from sim.core.store import LOCK, LOG, SNAPSHOT, Store, StoreError, StoreLocked
+
+_copies = itertools.count()
+
+
+def killed(path):
+    """The files of ``path`` as a ``kill -9`` of its (still open) store would leave them, in a new directory:
+    one store directory belongs to one open Store, so a restart is modelled on a copy."""
+    dst = path.parent / f"{path.name}-after-kill-{next(_copies)}"
+    shutil.copytree(path, dst)
+    return dst
 
 
 @pytest.fixture
@@ -180,7 +193,7 @@ def test_writes_reach_the_log_before_close(tmp_path):
     s = Store(tmp_path)
     s.table("things").put("a", {"n": 1})
     assert _log_lines(tmp_path) == [{"op": "put", "t": "things", "id": "a", "doc": {"n": 1}}]
-    reopened = Store(tmp_path)  # as after a kill -9: the log is replayed
+    reopened = Store(killed(tmp_path))  # as after a kill -9: the log is replayed
     assert reopened.table("things").get("a") == {"n": 1}
     reopened.close()
     s.close()
@@ -194,7 +207,7 @@ def test_truncated_and_dropped_tables_stay_gone_after_reopen(tmp_path):
     s.close()
     s = Store(tmp_path)
     s.drop_tables("w/ws1/")
-    s2 = Store(tmp_path)  # replays the drop entries from the log
+    s2 = Store(killed(tmp_path))  # replays the drop entries from the log
     assert s2.tables("w/ws1/") == []
     assert s2.table("keep").get("z") == {"n": 3}
     s2.close()
@@ -234,9 +247,10 @@ def test_tinydb_itself_opens_the_snapshot_and_queries_it(tmp_path):
 def test_reopening_compacts_the_log_into_the_snapshot(tmp_path):
     s = Store(tmp_path)
     s.table("things").put("a", {"n": 1})
-    again = Store(tmp_path)
-    assert (tmp_path / LOG).read_text() == ""
-    assert json.loads((tmp_path / SNAPSHOT).read_text()) == {"things": {"a": {"n": 1}}}
+    after = killed(tmp_path)
+    again = Store(after)
+    assert (after / LOG).read_text() == ""
+    assert json.loads((after / SNAPSHOT).read_text()) == {"things": {"a": {"n": 1}}}
     again.close()
     s.close()
 
@@ -247,9 +261,10 @@ def test_a_torn_final_log_line_is_dropped_on_load(tmp_path):
     s.table("things").put("b", {"n": 2})
     with open(tmp_path / LOG, "ab") as fh:  # a crash in the middle of the third append
         fh.write(b'{"op":"put","t":"things","id":"c","doc":{"n"')
-    again = Store(tmp_path)
+    after = killed(tmp_path)
+    again = Store(after)
     assert again.table("things").ids() == ["a", "b"]
-    assert json.loads((tmp_path / SNAPSHOT).read_text()) == {"things": {"a": {"n": 1}, "b": {"n": 2}}}
+    assert json.loads((after / SNAPSHOT).read_text()) == {"things": {"a": {"n": 1}, "b": {"n": 2}}}
     again.close()
     s.close()
 
@@ -259,9 +274,10 @@ def test_a_store_reopened_after_a_torn_line_accepts_new_writes(tmp_path):
     s.table("things").put("a", {"n": 1})
     with open(tmp_path / LOG, "ab") as fh:
         fh.write(b'{"op":"put"')
-    again = Store(tmp_path)
+    after = killed(tmp_path)
+    again = Store(after)
     again.table("things").put("c", {"n": 3})
-    third = Store(tmp_path)
+    third = Store(killed(after))
     assert third.table("things").ids() == ["a", "c"]
     for st in (third, again, s):
         st.close()
@@ -290,7 +306,7 @@ def test_no_temporary_file_is_left_after_compaction(tmp_path):
     s = Store(tmp_path)
     s.table("things").put("a", {"n": 1})
     s.close()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [SNAPSHOT, LOG]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([SNAPSHOT, LOG, LOCK])
 
 
 def test_memory_store_writes_no_files(tmp_path, monkeypatch):
@@ -342,15 +358,132 @@ def test_nested_batches_append_once_at_the_outermost_end(tmp_path, monkeypatch):
     s.close()
 
 
-def test_a_batch_that_raises_still_persists_what_it_applied(tmp_path):
+def test_a_batch_that_raises_changes_nothing_in_memory(tmp_path):
+    s = Store(tmp_path)
+    s.table("things").put("kept", {"n": 0})
+    with pytest.raises(RuntimeError), s.batch():
+        s.table("things").put("a", {"n": 1})
+        s.table("things").update("kept", {"n": 5})
+        raise RuntimeError("boom")
+    assert {d.doc_id: dict(d) for d in s.table("things")} == {"kept": {"n": 0}}
+    s.close()
+
+
+def test_a_batch_that_raises_writes_nothing_to_the_log(tmp_path):
     s = Store(tmp_path)
     with pytest.raises(RuntimeError), s.batch():
         s.table("things").put("a", {"n": 1})
         raise RuntimeError("boom")
-    again = Store(tmp_path)  # memory and disk agree: the applied write is on disk too
-    assert again.table("things").get("a") == {"n": 1}
+    assert _log_lines(tmp_path) == []
+    again = Store(killed(tmp_path))  # memory and disk agree: the undone write is not on disk either
+    assert again.table("things").get("a") is None
     again.close()
     s.close()
+
+
+def test_a_failed_inner_batch_undoes_only_its_own_writes(tmp_path):
+    s = Store(tmp_path)
+    with s.batch():
+        s.table("things").put("outer", {"n": 1})
+        with pytest.raises(ValueError), s.batch():
+            s.table("things").put("inner", {"n": 2})
+            s.table("things").remove("outer")
+            raise ValueError("inner")
+    assert s.table("things").ids() == ["outer"]
+    assert [(e["op"], e["id"]) for e in _log_lines(tmp_path)] == [("put", "outer")]
+    s.close()
+
+
+def test_a_failed_batch_restores_truncated_and_dropped_tables(tmp_path):
+    s = Store(tmp_path)
+    s.table("w/ws1/a").put("x", {"n": 1})
+    s.table("keep").put("z", {"n": 3})
+    with pytest.raises(RuntimeError), s.batch():
+        s.drop_tables("w/ws1/")
+        s.table("keep").truncate()
+        s.table("w/ws1/a").put("new", {"n": 9})
+        raise RuntimeError("boom")
+    assert s.table("w/ws1/a").ids() == ["x"]
+    assert s.table("keep").get("z") == {"n": 3}
+    assert _log_lines(tmp_path) == [{"op": "put", "t": "w/ws1/a", "id": "x", "doc": {"n": 1}},
+                                    {"op": "put", "t": "keep", "id": "z", "doc": {"n": 3}}]
+    s.close()
+
+
+def test_a_rolled_back_update_restores_the_unique_index(tmp_path):
+    s = Store(None)
+    t = s.table("leads")
+    t.put("l1", {"email": "a@example.com"})
+    assert t.get_by("email", "a@example.com").doc_id == "l1"
+    with pytest.raises(RuntimeError), s.batch():
+        t.update("l1", {"email": "b@example.com"})
+        raise RuntimeError("boom")
+    assert t.get_by("email", "a@example.com").doc_id == "l1"
+    assert t.get_by("email", "b@example.com") is None
+
+
+def test_rollback_listeners_hear_which_tables_were_touched():
+    s = Store(None)
+    heard = []
+    s.rollback_listeners.append(heard.append)
+    with pytest.raises(RuntimeError), s.batch():
+        s.table("w/ws1/x").put("a", {})
+        raise RuntimeError("boom")
+    assert heard == [{"w/ws1/x"}]
+
+
+# --- loading and the lock file ----------------------------------------------------------------------
+
+def test_a_second_store_on_an_open_directory_is_refused_naming_the_holder(tmp_path):
+    s = Store(tmp_path, owner={"address": "http://127.0.0.1:8080"})
+    with pytest.raises(StoreLocked) as caught:
+        Store(tmp_path)
+    assert caught.value.holder == {"pid": os.getpid(), "address": "http://127.0.0.1:8080"}
+    assert f"pid {os.getpid()}, serving http://127.0.0.1:8080" in str(caught.value)
+    s.close()
+
+
+def test_closing_a_store_frees_its_directory(tmp_path):
+    Store(tmp_path).close()
+    Store(tmp_path).close()
+
+
+def test_a_snapshot_that_is_not_json_is_reported_with_the_file(tmp_path):
+    (tmp_path / SNAPSHOT).write_text("{not json")
+    with pytest.raises(StoreError) as caught:
+        Store(tmp_path)
+    assert caught.value.file == str(tmp_path / SNAPSHOT)
+    assert caught.value.reason.startswith("not valid JSON")
+
+
+def test_a_snapshot_of_the_wrong_shape_is_reported(tmp_path):
+    (tmp_path / SNAPSHOT).write_text('{"things": [1, 2]}')
+    with pytest.raises(StoreError) as caught:
+        Store(tmp_path)
+    assert caught.value.reason == "not a leadsim snapshot: expected {table: {id: document}}"
+
+
+def test_a_bad_line_before_the_last_is_reported_not_silently_dropped(tmp_path):
+    (tmp_path / LOG).write_bytes(b'{"op":"put","t":"a","id":"1","doc":{}}\ngarbage\n{"op":"del","t":"a","id":"1"}\n')
+    with pytest.raises(StoreError) as caught:
+        Store(tmp_path)
+    assert caught.value.file == str(tmp_path / LOG)
+    assert caught.value.reason.startswith("line 2 is not valid JSON")
+
+
+def test_a_log_entry_of_the_wrong_shape_is_reported(tmp_path):
+    (tmp_path / LOG).write_bytes(b'{"op":"put","t":"a"}\n')
+    with pytest.raises(StoreError) as caught:
+        Store(tmp_path)
+    assert caught.value.reason == "line 1 is not a leadsim log entry"
+
+
+def test_a_store_that_fails_to_load_leaves_its_directory_unlocked(tmp_path):
+    (tmp_path / SNAPSHOT).write_text("[")
+    with pytest.raises(StoreError):
+        Store(tmp_path)
+    (tmp_path / SNAPSHOT).write_text("{}")
+    Store(tmp_path).close()
 
 
 def test_an_empty_batch_appends_nothing(tmp_path):

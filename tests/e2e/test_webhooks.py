@@ -532,7 +532,7 @@ def test_the_ticker_delivers_webhooks_without_an_advance(receivers):
 
 
 def test_the_ticker_runs_jobs_of_a_running_clock(receivers):
-    world = World(background=True, clock="36000x")
+    world = World(background=True, clock="10000x")
     world.sim.start_background(interval=0.02)
     try:
         rx = receivers()
