@@ -53,6 +53,9 @@ TOY = Target(vendor="toy", read="/toy/v1/things/thing_fixture", create="/toy/v1/
 LEADTERRA = Target(vendor="leadterra", read="/leadterra/v1/sender-pools", create="/leadterra/v1/campaigns",
                    create_body={"name": "Bench campaign"}, registry=True)
 VENDOR = LEADTERRA  # real vendor endpoints: the seed's first call (sender pools) and campaign create
+# More vendors' hot endpoints (a GET of one resource, a create), each measured against the same bare server and
+# printed as its own ratio rows. A target whose vendor is not mounted is skipped. Add Cluetik's and AutoReach's here.
+EXTRA: list[Target] = []
 
 BARE_BODY = {"id": "thing_fixture", "name": "From fixtures", "created": "2026-01-01T00:00:00Z", "pings": 0, "word": "fixture"}
 
@@ -240,25 +243,34 @@ def compare(bare: Side, vendor: Side, seconds: float, pairs: int) -> Comparison:
     return out
 
 
-def side_by_side(target: Target, seconds: float, pairs: int) -> dict[str, Comparison]:
-    """Read and write comparisons, bare Flask vs the vendor, both servers up for the whole run."""
-    create_body = json.dumps(target.create_body).encode()
+def side_by_side(target: Target, seconds: float, pairs: int,
+                 extra: list[Target] | None = None) -> dict[str, Comparison]:
+    """Read and write comparisons, bare Flask vs the vendor, both servers up for the whole run.
+
+    Each mounted vendor of ``extra`` adds ``"<vendor> read"`` and ``"<vendor> write"`` against the same bare server."""
     json_type = {"Content-Type": "application/json"}
+    out: dict[str, Comparison] = {}
     with tempfile.TemporaryDirectory(prefix="leadsim-bench-") as tmp:
         bare = start_bare(THREADS)
         try:
-            vendor = toyserver.start(f"{tmp}/store", threads=THREADS, registry=target.registry)
+            vendor = toyserver.start(f"{tmp}/store", threads=THREADS, registry=True)
             try:
-                auth = {"Authorization": f"Bearer {vendor.keys[target.vendor]}"}
-                read = compare(Side(bare, "GET", "/bare", {}, None), Side(vendor, "GET", target.read, auth, None),
-                               seconds, pairs)
-                write = compare(Side(bare, "POST", "/bare", json_type, create_body),
-                                Side(vendor, "POST", target.create, {**auth, **json_type}, create_body), seconds, pairs)
+                for n, t in enumerate([target, *(extra or [])]):
+                    if t.vendor not in vendor.keys:
+                        continue
+                    label = "" if n == 0 else f"{t.vendor} "
+                    body = json.dumps(t.create_body).encode()
+                    auth = {"Authorization": f"Bearer {vendor.keys[t.vendor]}"}
+                    out[label + "read"] = compare(Side(bare, "GET", "/bare", {}, None),
+                                                  Side(vendor, "GET", t.read, auth, None), seconds, pairs)
+                    out[label + "write"] = compare(Side(bare, "POST", "/bare", json_type, body),
+                                                   Side(vendor, "POST", t.create, {**auth, **json_type}, body),
+                                                   seconds, pairs)
             finally:
                 vendor.stop()
         finally:
             bare.stop()
-    return {"read": read, "write": write}
+    return out
 
 
 # --- in-process cost ---------------------------------------------------------------------------
@@ -439,7 +451,7 @@ def memory(count: int) -> dict:
 # --- the benchmark --------------------------------------------------------------------------------
 def run(quick: bool = False) -> list[dict]:
     seconds, pairs = (0.3, 1) if quick else (2.0, 5)
-    tp = side_by_side(VENDOR, seconds, pairs)
+    tp = side_by_side(VENDOR, seconds, pairs, EXTRA)
     cpu = app_cpu(VENDOR, *((3, 20) if quick else (40, 100)))
     read, write = tp["read"], tp["write"]
     client = read.bare[0].client
@@ -470,6 +482,16 @@ def run(quick: bool = False) -> list[dict]:
          "value": f"{cpu['bare_get'] * 1e6:.0f} / {cpu['vendor_get'] * 1e6:.0f}", "unit": "µs"},
         {"name": "in-process app CPU per POST, bare / vendor (WSGI call, best block)",
          "value": f"{cpu['bare_post'] * 1e6:.0f} / {cpu['vendor_post'] * 1e6:.0f}", "unit": "µs"},
+    ]
+    for t in EXTRA:
+        for kind, verb, bar in (("read", f"GET {t.read}", 0.70), ("write", f"POST {t.create} (durable)", 0.50)):
+            c = tp.get(f"{t.vendor} {kind}")
+            if c is None:
+                continue
+            failed += c.failed
+            rows.append({"name": f"{kind} ratio, {t.vendor} {verb} / bare ({client}, median of {pairs} paired slices)",
+                         "value": c.ratio, "unit": "x", "target": f">= {bar:.2f}", "ok": c.ratio >= bar})
+    rows += [
         {"name": "failed requests (non-2xx or socket errors)", "value": failed, "unit": "", "target": "0", "ok": failed == 0},
         {"name": f"start-up to first 200: {boot_label}", "value": boot, "unit": "s", "target": "< 1", "ok": boot < 1.0},
         {"name": f"RSS added by creating {leads:,} leads", "value": mem["created"] / mb, "unit": "MB", "target": "< 500",
