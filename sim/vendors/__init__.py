@@ -5,9 +5,10 @@ Each vendor package exposes ``SPEC`` (a ``sim.web.spec.VendorSpec``) in its ``__
 
 from __future__ import annotations
 
+from sim.vendors.cluetik import SPEC as CLUETIK
 from sim.vendors.leadconduit import SPEC as LEADCONDUIT
 from sim.vendors.leadterra import SPEC as LEADTERRA
 from sim.vendors.puffle import SPEC as PUFFLE
 
 # In the order of DESIGN.md section 1.
-SPECS: list = [LEADTERRA, PUFFLE, LEADCONDUIT]
+SPECS: list = [LEADTERRA, CLUETIK, PUFFLE, LEADCONDUIT]
