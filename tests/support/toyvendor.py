@@ -24,8 +24,8 @@ class ToyWebhooks(WebhookProfile):
     signature_header = "X-Toy-Signature"
 
 
-def blueprint():
-    bp = vendor_blueprint("toy")
+def blueprint(name: str = "toy"):
+    bp = vendor_blueprint(name)
 
     @route(bp, "/things", methods=["POST"])
     def create_thing(call):
