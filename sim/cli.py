@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import signal
 import socket
 import sys
@@ -20,6 +21,7 @@ DEFAULT_URL = "http://127.0.0.1:8080"
 EXIT_ERROR = 1        # the server answered with an error
 EXIT_UNREACHABLE = 3  # no server answers at --url
 HUMAN_JOURNAL_LIMIT = 50
+ADVANCE_CHUNK = 86400  # a longer advance on a terminal goes a simulated day per call, with a progress bar
 
 
 # --- serving ------------------------------------------------------------------------------------
@@ -196,6 +198,14 @@ def table(*columns: str, title: str | None = None):
 
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False))
+
+
+def show(settings: Settings, data: Any, human: Callable[[Any], None] | None = None) -> None:
+    """The one output path of every command: ``data`` as JSON for programs (--json), else ``human(data)`` for people."""
+    if settings.as_json:
+        emit_json(data)
+    elif human is not None:
+        human(data)
 
 
 @contextlib.contextmanager
@@ -393,10 +403,9 @@ def _print_serve_info(info: dict) -> None:
 def health(settings: Settings) -> None:
     """Check that a server answers."""
     data = settings.client().health()
-    if settings.as_json:
-        emit_json(data)
-    else:
+    def human(data: Any) -> None:
         console().print(f"leadsim {data.get('version', '?')} is {data.get('status', '?')} at {settings.url}")
+    show(settings, data, human)
 
 
 # --- workspaces ---------------------------------------------------------------------------------
@@ -428,10 +437,9 @@ def workspace_create(settings: Settings, name: str | None, seed: str | None, sta
                      fixtures: str | None, clock_mode: str | None) -> None:
     """Create a workspace filled from fixtures, with one key per vendor."""
     ws = settings.client().create_workspace(name=name, seed=_seed(seed), start=start, fixtures=fixtures, clock=clock_mode)
-    if settings.as_json:
-        emit_json(ws)
-    else:
+    def human(data: Any) -> None:
         _print_workspace(ws, "created")
+    show(settings, ws, human)
 
 
 def _seed(seed: str | None) -> int | str | None:
@@ -448,13 +456,12 @@ def _seed(seed: str | None) -> int | str | None:
 def workspace_list(settings: Settings) -> None:
     """List workspaces."""
     rows = settings.client().list_workspaces()
-    if settings.as_json:
-        emit_json(rows)
-        return
-    t = table("id", "name", "seed", "now", "clock", "fixtures")
-    for ws in rows:
-        t.add_row(ws["id"], ws["name"], str(ws["seed"]), ws["clock"]["now"], ws["clock"]["mode"], ws.get("fixtures", "-"))
-    console().print(t)
+    def human(data: Any) -> None:
+        t = table("id", "name", "seed", "now", "clock", "fixtures")
+        for ws in rows:
+            t.add_row(ws["id"], ws["name"], str(ws["seed"]), ws["clock"]["now"], ws["clock"]["mode"], ws.get("fixtures", "-"))
+        console().print(t)
+    show(settings, rows, human)
 
 
 @workspace.command("show")
@@ -463,10 +470,9 @@ def workspace_list(settings: Settings) -> None:
 def workspace_show(settings: Settings, ws: str) -> None:
     """Show a workspace, its clock and its keys."""
     data = settings.client().get_workspace(ws)
-    if settings.as_json:
-        emit_json(data)
-    else:
+    def human(data: Any) -> None:
         _print_workspace(data)
+    show(settings, data, human)
 
 
 @workspace.command("delete")
@@ -475,10 +481,9 @@ def workspace_show(settings: Settings, ws: str) -> None:
 def workspace_delete(settings: Settings, ws: str) -> None:
     """Delete a workspace and all its state."""
     settings.client().delete_workspace(ws)
-    if settings.as_json:
-        emit_json({"id": ws, "deleted": True})
-    else:
+    def human(data: Any) -> None:
         console().print(f"deleted workspace {ws}")
+    show(settings, {"id": ws, "deleted": True}, human)
 
 
 # --- clock --------------------------------------------------------------------------------------
@@ -493,10 +498,26 @@ def clock() -> None:
 def clock_show(settings: Settings, ws: str) -> None:
     """Show a workspace's simulated time and clock mode."""
     data = settings.client().clock(ws)
-    if settings.as_json:
-        emit_json(data)
-    else:
+    def human(data: Any) -> None:
         console().print(f"{ws}: {data['now']} ({data['mode']})")
+    show(settings, data, human)
+
+
+def advance_in_chunks(client: Any, ws: str, seconds: float, chunk: float,
+                      on_step: Callable[[float], None] | None = None) -> dict:
+    """Advance ``ws`` by ``seconds`` in calls of at most ``chunk`` seconds (the same end state as one call), so a
+    long span can show progress; the answer sums ``jobs_run`` and ``webhooks_attempted``."""
+    steps = max(1, math.ceil(seconds / chunk))
+    jobs = hooks = 0
+    data: dict = {}
+    for k in range(steps):
+        step = chunk if k < steps - 1 else seconds - chunk * (steps - 1)
+        data = client.advance(ws, seconds=step)
+        jobs += data.get("jobs_run", 0)
+        hooks += data.get("webhooks_attempted", 0)
+        if on_step is not None:
+            on_step(min(seconds, chunk * (k + 1)))
+    return {**data, "jobs_run": jobs, "webhooks_attempted": hooks}
 
 
 @clock.command("advance")
@@ -517,13 +538,32 @@ def clock_advance(settings: Settings, ws: str, duration: str | None, to: str | N
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="DURATION") from None
     label = duration if duration is not None else f"to {to}"
-    with progress(settings, f"advancing {ws} {label}..."):
-        data = settings.client().advance(ws, seconds=seconds, to=to)
-    if settings.as_json:
-        emit_json(data)
-    else:
+    client = settings.client()
+    err = console(stderr=True)
+    if not settings.as_json and err.is_terminal:
+        if seconds is None:
+            from sim.core.clock import parse_iso
+            try:
+                seconds = max(0.0, (parse_iso(to) - parse_iso(client.clock(ws)["now"])).total_seconds())
+                to = None
+            except (ValueError, TypeError):
+                pass  # the server names what is wrong with --to
+        if seconds is not None and seconds > ADVANCE_CHUNK:
+            from rich.progress import BarColumn, Progress, TextColumn
+
+            with Progress(TextColumn(f"advancing {ws} {label}"), BarColumn(), TextColumn("{task.completed:.0f}/"
+                          "{task.total:.0f} simulated days"), console=err, transient=True) as bar:
+                task = bar.add_task("advance", total=seconds / ADVANCE_CHUNK)
+                data = advance_in_chunks(client, ws, seconds, max(ADVANCE_CHUNK, seconds / 200),
+                                         lambda done: bar.update(task, completed=done / ADVANCE_CHUNK))
+            seconds = None
+    if seconds is not None or to is not None:
+        with progress(settings, f"advancing {ws} {label}..."):
+            data = client.advance(ws, seconds=seconds, to=to)
+    def human(data: Any) -> None:
         console().print(f"{ws}: now {data['now']}; {data.get('jobs_run', 0)} jobs run, "
                         f"{data.get('webhooks_attempted', 0)} webhook attempts")
+    show(settings, data, human)
 
 
 @clock.command("mode")
@@ -533,10 +573,9 @@ def clock_advance(settings: Settings, ws: str, duration: str | None, to: str | N
 def clock_mode(settings: Settings, ws: str, mode: str) -> None:
     """Set WS's clock to manual, realtime or <N>x (scaled)."""
     data = settings.client().set_clock_mode(ws, mode)
-    if settings.as_json:
-        emit_json(data)
-    else:
+    def human(data: Any) -> None:
         console().print(f"{ws}: {data['now']} ({data['mode']})")
+    show(settings, data, human)
 
 
 # --- reset, snapshot, restore -------------------------------------------------------------------
@@ -547,12 +586,12 @@ def reset(settings: Settings, ws: str | None) -> None:
     """Reset WS to its fixtures, start time and seed; without WS, empty the whole server (a fresh 'default')."""
     with progress(settings, f"resetting {ws or 'everything'}..."):
         data = settings.client().reset(ws)
-    if settings.as_json:
-        emit_json(data if ws else {"reset": True})
-    elif ws:
-        console().print(f"reset workspace {ws}; clock {data['clock']['now']} ({data['clock']['mode']})")
-    else:
-        console().print("reset everything: only the 'default' workspace remains, with the same keys")
+    def human(data: Any) -> None:
+        if ws:
+            console().print(f"reset workspace {ws}; clock {data['clock']['now']} ({data['clock']['mode']})")
+        else:
+            console().print("reset everything: only the 'default' workspace remains, with the same keys")
+    show(settings, data if ws else {"reset": True}, human)
 
 
 @cli.command()
@@ -579,10 +618,9 @@ def restore(settings: Settings, ws: str, file: Any) -> None:
         raise click.BadParameter(f"not JSON: {exc}", param_hint="FILE") from None
     with progress(settings, f"restoring {ws}..."):
         data = settings.client().restore(ws, snap)
-    if settings.as_json:
-        emit_json(data)
-    else:
+    def human(data: Any) -> None:
         console().print(f"restored workspace {ws} from {file.name}; clock {data['clock']['now']}")
+    show(settings, data, human)
 
 
 # --- journal and deliveries ---------------------------------------------------------------------
@@ -597,16 +635,15 @@ def journal(settings: Settings, ws: str, vendor: str | None, limit: int | None) 
     if limit is None and not settings.as_json:
         limit = HUMAN_JOURNAL_LIMIT
     rows = settings.client().journal_entries(ws, vendor=vendor, limit=limit)
-    if settings.as_json:
-        emit_json(rows)
-        return
-    t = table("#", "at", "vendor", "method", "path", "status", "ms")
-    for e in rows:
-        path = e["path"] + (f"?{e['query']}" if e.get("query") else "")
-        t.add_row(str(e.get("seq", "")), e["at"], e["vendor"], e["method"], path, str(e["status"]), _dash(e.get("duration_ms")))
-    out = console()
-    out.print(t)
-    out.print(f"{len(rows)} calls" + (f" (the last {limit}; --limit to see more)" if len(rows) == limit else ""))
+    def human(data: Any) -> None:
+        t = table("#", "at", "vendor", "method", "path", "status", "ms")
+        for e in rows:
+            path = e["path"] + (f"?{e['query']}" if e.get("query") else "")
+            t.add_row(str(e.get("seq", "")), e["at"], e["vendor"], e["method"], path, str(e["status"]), _dash(e.get("duration_ms")))
+        out = console()
+        out.print(t)
+        out.print(f"{len(rows)} calls" + (f" (the last {limit}; --limit to see more)" if len(rows) == limit else ""))
+    show(settings, rows, human)
 
 
 @cli.command()
@@ -617,17 +654,16 @@ def journal(settings: Settings, ws: str, vendor: str | None, limit: int | None) 
 def deliveries(settings: Settings, ws: str, vendor: str | None, limit: int | None) -> None:
     """Every webhook attempt in WS: event, URL, status, attempt, next retry."""
     rows = settings.client().deliveries(ws, vendor=vendor, limit=limit)
-    if settings.as_json:
-        emit_json(rows)
-        return
-    t = table("at", "vendor", "event", "url", "attempt", "status", "state", "next retry")
-    for d in rows:
-        status = str(d["status"]) if d.get("status") is not None else (d.get("error") or "-")
-        t.add_row(_dash(d.get("at")), d["vendor"], d["event"], d["url"], str(d["attempt"]), status, d["state"],
-                  _dash(d.get("next_retry_at")))
-    out = console()
-    out.print(t)
-    out.print(f"{len(rows)} attempts")
+    def human(data: Any) -> None:
+        t = table("at", "vendor", "event", "url", "attempt", "status", "state", "next retry")
+        for d in rows:
+            status = str(d["status"]) if d.get("status") is not None else (d.get("error") or "-")
+            t.add_row(_dash(d.get("at")), d["vendor"], d["event"], d["url"], str(d["attempt"]), status, d["state"],
+                      _dash(d.get("next_retry_at")))
+        out = console()
+        out.print(t)
+        out.print(f"{len(rows)} attempts")
+    show(settings, rows, human)
 
 
 # --- faults -------------------------------------------------------------------------------------
@@ -680,10 +716,9 @@ def faults_add(settings: Settings, ws: str, vendor: str | None, method: str | No
     elif latency_ms is not None:
         rule["action"] = "latency"
     data = settings.client().add_fault(ws, {k: v for k, v in rule.items() if v is not None})
-    if settings.as_json:
-        emit_json(data)
-    else:
+    def human(data: Any) -> None:
         console().print(f"added fault {_fault_line(data)}")
+    show(settings, data, human)
 
 
 @faults.command("list")
@@ -692,15 +727,14 @@ def faults_add(settings: Settings, ws: str, vendor: str | None, method: str | No
 def faults_list(settings: Settings, ws: str) -> None:
     """List WS's fault rules."""
     rows = settings.client().list_faults(ws)
-    if settings.as_json:
-        emit_json(rows)
-        return
-    t = table("id", "vendor", "method", "path", "action", "count", "probability", "hits")
-    for f in rows:
-        action = {"status": f"status {f.get('status')}", "latency": f"+{_num(f.get('latency_ms'))} ms"}.get(f["action"], f["action"])
-        t.add_row(f["id"], f.get("vendor") or "*", f.get("method", "*"), f.get("path", "*"), action, _dash(f.get("count")),
-                  _dash(f.get("probability")), str(f.get("hits", 0)))
-    console().print(t)
+    def human(data: Any) -> None:
+        t = table("id", "vendor", "method", "path", "action", "count", "probability", "hits")
+        for f in rows:
+            action = {"status": f"status {f.get('status')}", "latency": f"+{_num(f.get('latency_ms'))} ms"}.get(f["action"], f["action"])
+            t.add_row(f["id"], f.get("vendor") or "*", f.get("method", "*"), f.get("path", "*"), action, _dash(f.get("count")),
+                      _dash(f.get("probability")), str(f.get("hits", 0)))
+        console().print(t)
+    show(settings, rows, human)
 
 
 @faults.command("delete")
@@ -713,10 +747,9 @@ def faults_delete(settings: Settings, ws: str, fault_id: str | None, delete_all:
     if (fault_id is None) == (not delete_all):
         raise click.UsageError("give a FAULT_ID or --all")
     settings.client().delete_fault(ws, fault_id)
-    if settings.as_json:
-        emit_json({"deleted": fault_id or "all"})
-    else:
+    def human(data: Any) -> None:
         console().print(f"deleted {'fault ' + fault_id if fault_id else 'every fault'} of {ws}")
+    show(settings, {"deleted": fault_id or "all"}, human)
 
 
 # --- webhooks (control-plane registration for dashboard-only vendors) ---------------------------
@@ -740,10 +773,9 @@ def webhooks_add(settings: Settings, ws: str, vendor: str, target: str, events: 
     if secret:
         body["secret"] = secret
     data = settings.client().register_webhook(ws, body)
-    if settings.as_json:
-        emit_json(data)
-    else:
+    def human(data: Any) -> None:
         console().print(f"registered {data['id']} for {vendor} -> {data['url']}; secret {data['secret']}")
+    show(settings, data, human)
 
 
 @webhooks.command("list")
@@ -752,13 +784,12 @@ def webhooks_add(settings: Settings, ws: str, vendor: str, target: str, events: 
 def webhooks_list(settings: Settings, ws: str) -> None:
     """List WS's webhook subscriptions (of every vendor)."""
     rows = settings.client().subscriptions(ws)
-    if settings.as_json:
-        emit_json(rows)
-        return
-    t = table("id", "vendor", "url", "events", "status")
-    for s in rows:
-        t.add_row(s["id"], s["vendor"], s["url"], ", ".join(s["events"]) if s.get("events") else "all", s["status"])
-    console().print(t)
+    def human(data: Any) -> None:
+        t = table("id", "vendor", "url", "events", "status")
+        for s in rows:
+            t.add_row(s["id"], s["vendor"], s["url"], ", ".join(s["events"]) if s.get("events") else "all", s["status"])
+        console().print(t)
+    show(settings, rows, human)
 
 
 # --- rehearsal report ---------------------------------------------------------------------------
@@ -769,27 +800,26 @@ def webhooks_list(settings: Settings, ws: str) -> None:
 def report(settings: Settings, ws: str, vendor: str | None) -> None:
     """Grade how a client used the vendors in WS against each vendor's documented guidance (exit 0 either way)."""
     data = settings.client().report(ws, vendor=vendor)
-    if settings.as_json:
-        emit_json(data)
-        return
-    out = console()
-    verdict = "[green]ok[/]" if data["ok"] else "[red]not ok[/]"
-    out.print(f"report of {data['workspace']} at {data['generated_at']}: {verdict}; {data['requests']} requests")
-    if data["by_vendor"]:
-        t = table("vendor", "requests", "errors", "by status")
-        for v, s in data["by_vendor"].items():
-            t.add_row(v, str(s["requests"]), str(s["errors"]), ", ".join(f"{k}: {n}" for k, n in s["by_status"].items()))
+    def human(data: Any) -> None:
+        out = console()
+        verdict = "[green]ok[/]" if data["ok"] else "[red]not ok[/]"
+        out.print(f"report of {data['workspace']} at {data['generated_at']}: {verdict}; {data['requests']} requests")
+        if data["by_vendor"]:
+            t = table("vendor", "requests", "errors", "by status")
+            for v, s in data["by_vendor"].items():
+                t.add_row(v, str(s["requests"]), str(s["errors"]), ", ".join(f"{k}: {n}" for k, n in s["by_status"].items()))
+            out.print(t)
+        if not data["findings"]:
+            out.print("no findings")
+            return
+        t = table("severity", "rule", "vendor", "count", "message", "journal seqs")
+        for f in data["findings"]:
+            t.add_row(f["severity"], f["rule"], _dash(f["vendor"]), str(f["count"]), f["message"],
+                      ",".join(map(str, f["journal_seqs"])) or "-")
         out.print(t)
-    if not data["findings"]:
-        out.print("no findings")
-        return
-    t = table("severity", "rule", "vendor", "count", "message", "journal seqs")
-    for f in data["findings"]:
-        t.add_row(f["severity"], f["rule"], _dash(f["vendor"]), str(f["count"]), f["message"],
-                  ",".join(map(str, f["journal_seqs"])) or "-")
-    out.print(t)
-    for f in data["findings"]:
-        out.print(f"{f['rule']}: {f['guidance']} ({f['source']})")
+        for f in data["findings"]:
+            out.print(f"{f['rule']}: {f['guidance']} ({f['source']})")
+    show(settings, data, human)
 
 
 # --- demo (self-contained) ----------------------------------------------------------------------
@@ -831,11 +861,10 @@ def demo(settings: Settings, store: str, scenario: str) -> None:
         base = server.url if server is not None else settings.url.rstrip("/")
         info = {**result, "url": base + result["dashboard"], "server": base, "started_server": server is not None,
                 "keys": ws["keys"]}
-        if settings.as_json:
-            emit_json(info)
-        else:
+        def human(data: Any) -> None:
             click.echo(f"Demo workspace {ws['id']} ({result['steps']} scenario steps): {result['description']}")
             click.echo(f"Dashboard: {info['url']}")
+        show(settings, info, human)
         sys.stdout.flush()
         if server is not None:
             if not settings.as_json:

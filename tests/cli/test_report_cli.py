@@ -62,3 +62,18 @@ def test_faults_add_rejects_an_unknown_action_as_a_usage_error(run, workspace):
     result = run("faults", "add", workspace["id"], "--action", "explode")
     assert result.exit_code == 2
     assert "'explode' is not one of 'status', 'latency', 'drop'" in result.stderr
+
+
+def test_advance_in_chunks_reaches_the_same_state_as_one_advance(run, live, workspace):
+    from sim.cli import advance_in_chunks
+    from sim.client import Client
+
+    thing = toy(live, workspace, "POST", "/things", json={"name": "a"}).json()
+    for after in (3600, 90_000, 200_000):
+        assert toy(live, workspace, "POST", f"/things/{thing['id']}/ping-later", json={"after": after}).status_code == 202
+    steps = []
+    with Client(live.url) as client:
+        data = advance_in_chunks(client, workspace["id"], 3 * 86400 + 10, 86400, steps.append)
+    assert data == {"now": "2025-01-18T09:00:10Z", "jobs_run": 3, "webhooks_attempted": 0}
+    assert steps == [86400, 2 * 86400, 3 * 86400, 3 * 86400 + 10]
+    assert toy(live, workspace, "GET", f"/things/{thing['id']}").json()["pings"] == 3
